@@ -1,0 +1,93 @@
+"""Entry of the `awsguard` command: parse arguments, hand each subcommand to its module.
+
+Each module in `awsguard.commands` defines NAME, HELP, `configure(parser)` and
+`run(args) -> int`, and keeps heavy imports inside `run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+
+from . import __version__
+from .errors import AwsguardError
+
+
+def _command_modules() -> list:
+    from . import commands
+
+    found = []
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        if hasattr(module, "NAME") and hasattr(module, "run"):
+            found.append(module)
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="awsguard",
+        description="A guard in front of the AWS CLI. The `aws` shim runs it on every call; "
+        "these subcommands report and manage what it knows.",
+    )
+    parser.add_argument("--version", action="version", version=f"awsguard {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in _command_modules():
+        child = sub.add_parser(
+            module.NAME,
+            help=module.HELP,
+            description=getattr(module, "DESCRIPTION", module.HELP),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.configure(child)
+        child.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    # The prompt segment runs on every Enter: it skips argparse and the module scan.
+    if argv[:1] == ["prompt"]:
+        try:
+            from .commands import prompt as prompt_command
+        except ImportError:
+            pass
+        else:
+            if hasattr(prompt_command, "fast_main"):
+                return prompt_command.fast_main(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except AwsguardError as err:
+        print(f"awsguard: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("awsguard: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head` and closed: not an error worth a traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as err:  # noqa: BLE001 - the last line of defence
+        if os.environ.get("AWSGUARD_DEBUG"):
+            raise
+        print(
+            f"awsguard: internal error: {type(err).__name__}: {err}. "
+            "Run again with AWSGUARD_DEBUG=1 for the traceback, and please report it.",
+            file=sys.stderr,
+        )
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per `awsguard` subcommand (see awsguard/cli.py for the contract)."""
