@@ -1,0 +1,148 @@
+"""ARNs and wildcard matching as IAM does it.
+
+Actions match case-insensitively with `*` and `?`. Resource ARNs match segment by
+segment: partition, service, region and account each on their own (a wildcard there
+does not cross a colon), and the resource part as a whole, where `*` may span `:` and
+`/` (`arn:aws:s3:::bucket/*` covers every key, however deep).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Arn:
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+    def __str__(self) -> str:
+        return f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{self.resource}"
+
+
+def parse_arn(text: str) -> Arn | None:
+    parts = text.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return None
+    return Arn(*parts[1:])
+
+
+def glob_to_regex(pattern: str, *, literal_spans: tuple[tuple[int, int], ...] = ()) -> str:
+    """Regex source for an IAM glob: `*` any run, `?` one character, the rest literal.
+
+    `literal_spans` are (start, end) ranges copied literally even if they hold `*` or
+    `?`: that is where `${*}` and `${?}` and substituted variable values landed.
+    """
+    out: list[str] = []
+    i = 0
+    spans = sorted(literal_spans)
+    span_index = 0
+    while i < len(pattern):
+        if span_index < len(spans) and spans[span_index][0] == i:
+            start, end = spans[span_index]
+            out.append(re.escape(pattern[start:end]))
+            i = end
+            span_index += 1
+            continue
+        char = pattern[i]
+        if char == "*":
+            out.append(".*")
+        elif char == "?":
+            out.append(".")
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return "".join(out)
+
+
+@lru_cache(maxsize=8192)
+def _compiled(source: str, ignore_case: bool) -> re.Pattern[str]:
+    return re.compile(source, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+
+
+def glob_matcher(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
+    return _compiled(glob_to_regex(pattern), ignore_case)
+
+
+def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
+    if pattern == "*":
+        return True
+    if "*" not in pattern and "?" not in pattern:
+        return pattern.lower() == value.lower() if ignore_case else pattern == value
+    return glob_matcher(pattern, ignore_case=ignore_case).fullmatch(value) is not None
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """`s3:Get*` matches `s3:GetObject`; service prefix and name case-insensitive."""
+    return glob_match(pattern, action, ignore_case=True)
+
+
+@lru_cache(maxsize=8192)
+def arn_pattern_regex(pattern: str, literal_spans: tuple[tuple[int, int], ...] = ()) -> re.Pattern:
+    """Compile an ARN pattern so each of the first five segments stays in its segment."""
+    if pattern == "*" and not literal_spans:
+        return _compiled(".*", False)
+    # Split on the first five colons outside literal spans.
+    cuts: list[int] = []
+    for index, char in enumerate(pattern):
+        if len(cuts) == 5:
+            break
+        if char == ":" and not any(s <= index < e for s, e in literal_spans):
+            cuts.append(index)
+    if len(cuts) < 5:
+        # Not six segments: IAM compares it as a plain string glob.
+        return _compiled(glob_to_regex(pattern, literal_spans=literal_spans), False)
+    bounds = [0, *[c + 1 for c in cuts]]
+    ends = [*cuts, len(pattern)]
+    pieces: list[str] = []
+    for number, (start, end) in enumerate(zip(bounds, ends)):
+        spans = tuple(
+            (max(s, start) - start, min(e, end) - start)
+            for s, e in literal_spans
+            if s < end and e > start
+        )
+        if number < 5:
+            source = _segment_source(pattern[start:end], spans)
+        else:
+            source = glob_to_regex(pattern[start:end], literal_spans=spans)
+        pieces.append(source)
+    return _compiled(":".join(pieces), False)
+
+
+def _segment_source(segment: str, spans: tuple[tuple[int, int], ...]) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(segment):
+        span = next((s for s in spans if s[0] == i), None)
+        if span:
+            out.append(re.escape(segment[span[0]:span[1]]))
+            i = span[1]
+            continue
+        char = segment[i]
+        out.append("[^:]*" if char == "*" else "[^:]" if char == "?" else re.escape(char))
+        i += 1
+    return "".join(out)
+
+
+def arn_matches(pattern: str, value: str) -> bool:
+    """Does the Resource (or ArnLike value) `pattern` cover the ARN `value`?"""
+    if pattern == "*":
+        return True
+    if "*" not in pattern and "?" not in pattern:
+        return pattern == value
+    return arn_pattern_regex(pattern).fullmatch(value) is not None
+
+
+ACCOUNT_RE = re.compile(r"^\d{12}$")
+
+
+def account_of(arn_text: str) -> str | None:
+    arn = parse_arn(arn_text)
+    if arn and ACCOUNT_RE.match(arn.account):
+        return arn.account
+    return None
