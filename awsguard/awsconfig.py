@@ -27,7 +27,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 DEFAULT_CONFIG_FILE = "~/.aws/config"
 DEFAULT_CREDENTIALS_FILE = "~/.aws/credentials"
@@ -51,7 +50,9 @@ class FileProblem:
 
 
 # A section's values: strings, or for a nested block (`s3 =` + indented lines) a dict.
-Section = dict[str, Any]
+# (No `typing` import: it costs the shim milliseconds.)
+ConfigValue = str | dict[str, str]
+Section = dict[str, ConfigValue]
 
 
 @dataclass
@@ -74,9 +75,9 @@ class AwsFiles:
     def has_profile(self, name: str) -> bool:
         return name in self.config_profiles or name in self.credentials_profiles
 
-    def profile(self, name: str) -> dict[str, Any]:
+    def profile(self, name: str) -> Section:
         """The profile as botocore sees it: credentials file values win over config file."""
-        merged: dict[str, Any] = dict(self.config_profiles.get(name, {}))
+        merged: Section = dict(self.config_profiles.get(name, {}))
         merged.update(self.credentials_profiles.get(name, {}))
         return merged
 

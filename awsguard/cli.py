@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    except Exception as err:  # noqa: BLE001 - the last line of defence
+    except Exception as err:
         if os.environ.get("AWSGUARD_DEBUG"):
             raise
         print(

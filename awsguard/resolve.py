@@ -21,16 +21,12 @@ stable codes (see docs/whoami.md).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
-
-from .awsconfig import AwsFiles
+from .awsconfig import AwsFiles, ConfigValue
 from .invocation import Invocation
 
 # Canonical names accepted in `credential_source` (botocore CanonicalNameCredentialSourcer).
@@ -105,8 +101,8 @@ class Resolution:
     raw_access_key_id: str | None = field(default=None, repr=False)
     raw_base_access_key_id: str | None = field(default=None, repr=False)
 
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {}
         for name in self.__dataclass_fields__:
             if name in ("raw_access_key_id", "raw_base_access_key_id", "conflicts"):
                 continue
@@ -161,7 +157,7 @@ def _present(environ: Mapping[str, str], name: str) -> bool:
     return bool(environ.get(name))
 
 
-def _str(profile: Mapping[str, Any], key: str) -> str | None:
+def _str(profile: Mapping[str, ConfigValue], key: str) -> str | None:
     value = profile.get(key)
     return value if isinstance(value, str) else None
 
@@ -204,7 +200,7 @@ def _env_credentials(ctx: _Context, why: str) -> _Found | None:
 
 
 def _static_from_file(
-    ctx: _Context, section: Mapping[str, Any], source: str, path: Path, profile: str
+    ctx: _Context, section: Mapping[str, ConfigValue], source: str, path: Path, profile: str
 ) -> _Found:
     found = _Found(
         source,
@@ -222,11 +218,11 @@ def _static_from_file(
     return found
 
 
-def _has_static(profile: Mapping[str, Any]) -> bool:
+def _has_static(profile: Mapping[str, ConfigValue]) -> bool:
     return "aws_access_key_id" in profile or "aws_secret_access_key" in profile
 
 
-def _has_role(profile: Mapping[str, Any]) -> bool:
+def _has_role(profile: Mapping[str, ConfigValue]) -> bool:
     return "role_arn" in profile and "web_identity_token_file" not in profile
 
 
@@ -276,7 +272,9 @@ def _profile_chain(ctx: _Context, name: str, disable_env: bool) -> _Found | None
 
     creds = files.credentials_profiles.get(name)
     if creds is not None and "aws_access_key_id" in creds:
-        return _static_from_file(ctx, creds, "shared-credentials-file", files.credentials_path, name)
+        return _static_from_file(
+            ctx, creds, "shared-credentials-file", files.credentials_path, name
+        )
 
     if "login_session" in profile:
         return _Found(
@@ -302,13 +300,13 @@ def _profile_chain(ctx: _Context, name: str, disable_env: bool) -> _Found | None
     return None
 
 
-def _sso(ctx: _Context, name: str, profile: Mapping[str, Any]) -> _Found:
+def _sso(ctx: _Context, name: str, profile: Mapping[str, ConfigValue]) -> _Found:
     res = ctx.res
     found = _Found("sso", f"sso_* keys in profile {name}", None, profile=name)
     found.location = str(ctx.files.where(name, "sso_role_name") or ctx.files.where(
         name, "sso_account_id"
     ))
-    merged: dict[str, Any] = dict(profile)
+    merged: dict[str, object] = dict(profile)
     required = ["sso_role_name", "sso_account_id", "sso_start_url", "sso_region"]
     session_name = _str(profile, "sso_session")
     if session_name is not None:
@@ -346,11 +344,15 @@ def sso_token_path(home: str, start_url: str | None, session_name: str | None) -
     basis = session_name if session_name is not None else start_url
     if basis is None:
         return None
+    import hashlib  # OpenSSL load costs milliseconds: only when SSO is in play
+
     digest = hashlib.sha1(basis.encode("utf-8")).hexdigest()
     return Path(home) / ".aws" / "sso" / "cache" / f"{digest}.json"
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+def _read_json(path: Path) -> dict[str, object] | None:
+    import json
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -370,13 +372,16 @@ def _sso_token_expiry(ctx: _Context, found: _Found) -> None:
 
 
 def _assume_role_cache(
-    ctx: _Context, found: _Found, role_arn: str, extra: Mapping[str, Any]
+    ctx: _Context, found: _Found, role_arn: str, extra: Mapping[str, ConfigValue]
 ) -> None:
     """Key id and expiry from the CLI's assume-role cache (~/.aws/cli/cache), when fresh.
 
     The file name is the SHA-1 of the AssumeRole arguments as JSON (sorted keys;
     a generated RoleSessionName is left out), as botocore's fetcher computes it.
     """
+    import hashlib
+    import json
+
     args = dict(extra)
     args["RoleArn"] = role_arn
     digest = hashlib.sha1(json.dumps(args, sort_keys=True).encode("utf-8")).hexdigest()
@@ -421,7 +426,7 @@ def _assume_role(ctx: _Context, name: str, visited: list[str]) -> _Found:
         profile=name,
     )
     if visited == [name]:
-        extra: dict[str, Any] = {}
+        extra: dict[str, object] = {}
         for key, arg in (
             ("role_session_name", "RoleSessionName"),
             ("external_id", "ExternalId"),
@@ -649,7 +654,7 @@ def _chain(ctx: _Context, invocation: Invocation) -> _Found | None:
         env = _env_credentials(ctx, "AWS_ACCESS_KEY_ID is set")
         if env is not None:
             env.reason = _env_reason(res, environ)
-            env.location = "env"
+            env.location = "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"
             return env
     profile = ctx.files.profile(res.profile)
     if _has_role(profile):
@@ -786,7 +791,8 @@ def detect_conflicts(
             Conflict(
                 PARTIAL_ENV_KEYS,
                 f"only {' and '.join(have)} set in the environment: {effect}",
-                f"set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or `unset {' '.join(have)}`",
+                "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                f"or `unset {' '.join(have)}`",
             )
         )
 

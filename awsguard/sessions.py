@@ -260,6 +260,11 @@ class ChildCredentials:
         return vault.mask(self.access_key_id)
 
 
+def default_profile(environ: Mapping[str, str] = os.environ) -> str:
+    """The profile the CLI would use without --profile."""
+    return environ.get("AWS_PROFILE") or environ.get("AWS_DEFAULT_PROFILE") or "default"
+
+
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -376,8 +381,7 @@ class Broker:
                 if cached and cached.seconds_left(self.now()) > MIN_SECONDS_LEFT:
                     return cached  # expiring soon, but nobody to ask: use what is left
                 raise needs_code_error(self.chain.profile, self.chain)
-            code = self.obtain_code()
-            return self._new_mfa_session(item, code, self._mfa_duration())
+            return self._new_mfa_session(item, None, self._mfa_duration())
 
     def refresh_mfa(self, code: str | None, duration: int | None) -> vault.StoredSession:
         """A new MFA session now, whatever the cache holds (`awsguard mfa`)."""
@@ -389,8 +393,6 @@ class Broker:
             )
         item = self.mfa_item()
         with self._lock(item, "the MFA session"):
-            if code is None:
-                code = self.obtain_code()
             return self._new_mfa_session(item, code, duration or self._mfa_duration())
 
     def _mfa_duration(self) -> int:
@@ -407,9 +409,13 @@ class Broker:
         ask = self._ask_code or tty.ask_mfa_code
         return ask(chain.profile, chain.mfa_serial)
 
-    def _new_mfa_session(self, item: str, code: str, duration: int) -> vault.StoredSession:
+    def _new_mfa_session(
+        self, item: str, code: str | None, duration: int
+    ) -> vault.StoredSession:
         chain = self.chain
-        key = self.root_key()
+        key = self.root_key()  # before asking: no code wasted on a profile without a key
+        if code is None:
+            code = self.obtain_code()
         client = self._sts((key.access_key_id, key.secret_access_key, None))
         answer = _call_sts(
             "GetSessionToken",
@@ -531,6 +537,9 @@ def _stored(
         expiration = vault.parse_time(expiration)
     if expiration.tzinfo is None:
         expiration = expiration.replace(tzinfo=timezone.utc)
+    # As the keyring keeps it: UTC, whole seconds.
+    expiration = expiration.astimezone(timezone.utc).replace(microsecond=0)
+    now = now.astimezone(timezone.utc).replace(microsecond=0)
     return vault.StoredSession(
         kind=kind,
         profile=profile,

@@ -45,7 +45,7 @@ def has_terminal() -> bool:
 @contextlib.contextmanager
 def _terminal() -> Iterator[tuple[Any, Any]]:
     try:
-        handle = open(TTY_PATH, "r+", buffering=1, encoding="utf-8", errors="replace")  # noqa: SIM115
+        handle = open(TTY_PATH, "r+", buffering=1, encoding="utf-8", errors="replace")
     except OSError as err:
         raise NoTerminal(
             f"awsguard needs to ask a question but cannot open {TTY_PATH} ({err.strerror}): "

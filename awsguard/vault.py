@@ -174,7 +174,7 @@ def _backend() -> Any:
         raise _unusable(f"the Python package `keyring` is missing ({err})") from None
     try:
         backend = keyring.get_keyring()
-    except Exception as err:  # noqa: BLE001 - keyring raises many kinds at init
+    except Exception as err:  # keyring raises many kinds at init
         raise _unusable(f"{type(err).__name__}: {err}") from None
     name = f"{type(backend).__module__}.{type(backend).__name__}"
     if isinstance(backend, keyring.backends.fail.Keyring):
@@ -198,7 +198,7 @@ def _keyring_call(action: str, call: Any, *args: str) -> Any:
         return call(backend, *args)
     except AwsguardError:
         raise
-    except Exception as err:  # noqa: BLE001 - backends raise D-Bus, OS and keyring errors
+    except Exception as err:  # backends raise D-Bus, OS and keyring errors
         name = f"{type(backend).__module__}.{type(backend).__name__}"
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise _unusable(
@@ -335,7 +335,8 @@ def _index(environ: Mapping[str, str]) -> Iterator[dict[str, Any]]:
     with hold_lock(lock_path):
         index = read_index(environ)
         yield index
-        paths.write_private(index_path(environ), json.dumps(index, indent=1, sort_keys=True))
+        text = json.dumps(index, indent=1, sort_keys=True, ensure_ascii=False)
+        paths.write_private(index_path(environ), text)
 
 
 @contextlib.contextmanager

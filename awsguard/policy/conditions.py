@@ -48,7 +48,8 @@ class Context:
         return found if found else None
 
     def as_lists(self) -> dict[str, list[str]]:
-        return {k: list(v) for k, v in self.values.items()}
+        """Keys usable as policy variables: multivalued keys never are."""
+        return {k: list(v) for k, v in self.values.items() if k not in self.multivalued}
 
 
 def make_context(raw: dict[str, object]) -> Context:

@@ -29,6 +29,7 @@ from .conditions import ConditionFailure, Context, check_conditions, make_contex
 from .model import Policy, Statement
 from .principals import (
     ACCOUNT,
+    EVERYONE,
     SESSION,
     USER,
     Caller,
@@ -214,10 +215,10 @@ def _statement_target(statement: Statement, action: str, resource: str, caller: 
         # Documented quirk: Deny with NotPrincipal always applies to a caller that has a
         # permissions boundary, whatever NotPrincipal lists.
         if statement.effect == "Deny" and has_boundary:
-            return None
+            return EVERYONE
         if not_principal_excludes(statement.not_principal, caller):
             return False
-        return None
+        return EVERYONE
     return None
 
 
@@ -380,7 +381,7 @@ def evaluate(given: EvaluationInput) -> Result:
             granted_by_resource_directly = True
         elif not identity_allows:
             blocked.append("identity")
-            if given.resource_policy is not None:
+            if given.resource_policy is not None and not delegated:
                 blocked.append("resource")
     else:
         if not identity_allows:

@@ -1,0 +1,73 @@
+"""`awsguard classify -- <aws argv...>`: how the shim classifies an `aws` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..errors import EXIT_USAGE, AwsguardError
+
+NAME = "classify"
+HELP = "show the risk (read, write, permissions, destructive) of an aws command"
+DESCRIPTION = """\
+Show how the shim classifies an `aws` command, without running it: the risk
+(read, write, permissions or destructive), the API operation or high-level command,
+the IAM action, and why.
+
+  awsguard classify -- s3 rb s3://my-bucket --force
+  awsguard classify --json -- ec2 terminate-instances --instance-ids i-123
+
+With --json: one object {"risk", "service", "operation", "action", "reason"}.
+A --json at the very end of the command line counts as awsguard's option too.
+"""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "argv",
+        nargs=argparse.REMAINDER,
+        metavar="-- AWS_ARGV",
+        help="the aws command line, without `aws` itself",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..invocation import parse
+    from ..risk import classify
+
+    argv = list(args.argv)
+    if argv[:1] == ["--"]:
+        argv = argv[1:]
+    as_json = args.json
+    if argv[-1:] == ["--json"]:
+        argv = argv[:-1]
+        as_json = True
+    if argv[:1] == ["aws"]:
+        argv = argv[1:]
+    if not argv:
+        raise AwsguardError(
+            "classify needs an aws command line after `--`, for example "
+            "`awsguard classify -- s3 rm s3://bucket/key`.",
+            exit_code=EXIT_USAGE,
+        )
+    result = classify(parse(argv))
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "risk": result.risk.value,
+                    "service": result.service,
+                    "operation": result.operation,
+                    "action": result.action,
+                    "reason": result.reason,
+                }
+            )
+        )
+    else:
+        print(f"risk:      {result.risk.value}")
+        print(f"service:   {result.service or '-'}")
+        print(f"operation: {result.operation or '-'}")
+        print(f"action:    {result.action or '-'}")
+        print(f"reason:    {result.reason}")
+    return 0

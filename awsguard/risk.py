@@ -1,0 +1,504 @@
+"""Invocation -> Risk: what kind of change an `aws` command makes.
+
+Low-level commands (`aws <service> <operation>`) are looked up in the generated
+tables (API operation, IAM actions, the SAR access level); verb rules then separate
+deletes from other writes, and permission changes from the rest. High-level commands
+(`aws s3 rm`, `aws cloudformation deploy`, ...) have explicit rules here. Pure: no I/O
+beyond reading the tables. See docs/classify.md for the rules and the reasons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from . import catalog
+from .invocation import Invocation
+
+
+class Risk(str, Enum):
+    READ = "read"
+    WRITE = "write"
+    PERMISSIONS = "permissions"
+    DESTRUCTIVE = "destructive"
+
+
+@dataclass(frozen=True)
+class Classification:
+    risk: Risk
+    service: str | None
+    # The API operation (TerminateInstances) or the high-level command ("s3 rm").
+    operation: str | None
+    # The IAM action (for high-level commands, the main one: s3 rb -> s3:DeleteBucket).
+    action: str | None
+    reason: str
+
+
+LEVEL_RISK = {
+    "List": Risk.READ,
+    "Read": Risk.READ,
+    "Tagging": Risk.WRITE,
+    "Write": Risk.WRITE,
+    "Permissions management": Risk.PERMISSIONS,
+}
+
+# API names starting with these verbs remove something that cannot be brought back
+# as it was (or, for Revoke/Deregister/Leave, cut a relationship the CLI cannot undo
+# by itself).
+DESTRUCTIVE_PREFIXES = (
+    "Delete",
+    "BatchDelete",
+    "Terminate",
+    "Purge",
+    "Deregister",
+    "Revoke",
+    "Leave",
+    "Destroy",
+)
+DESTRUCTIVE_NAMES = frozenset(
+    {
+        "ScheduleKeyDeletion",  # KMS: the key and everything encrypted with it, after 7-30 days
+        "CloseAccount",  # Organizations
+        "ReleaseAddress",  # EC2: an Elastic IP, once released, is usually gone for good
+        "DisableSecurityHub",  # deletes findings and configuration
+        "DisableMacie",  # deletes Macie's resources and findings
+    }
+)
+
+# What an operation acts on when it changes who may do what. Used together with the
+# SAR's "Permissions management" level, so PutScalingPolicy (Write) stays a write.
+PERMISSION_SUBJECTS = (
+    "Policy",
+    "Policies",
+    "Permission",
+    "AccessKey",
+    "Acl",
+    "Grant",
+    "LoginProfile",
+    "Credential",
+    "SSHPublicKey",
+    "SigningCertificate",
+    "MFADevice",
+    "UserToGroup",
+    "UserFromGroup",
+    "Attribute",  # SetQueueAttributes/SetTopicAttributes carry the resource policy
+    "Sharing",
+    "Share",
+)
+# Names that change permissions whatever the SAR level (or when the SAR has no entry).
+PERMISSION_NAMES_ALWAYS = (
+    "AccessKey",
+    "LoginProfile",
+    "AssumeRolePolicy",
+    "ResourcePolicy",
+    "BucketPolicy",
+    "KeyPolicy",
+    "RolePolicy",
+    "UserPolicy",
+    "GroupPolicy",
+    "AddPermission",
+    "RemovePermission",
+    "BucketAcl",
+    "ObjectAcl",
+)
+
+READ_VERBS = (
+    "Describe",
+    "Get",
+    "List",
+    "Head",
+    "Search",
+    "Lookup",
+    "Query",
+    "Scan",
+    "Select",
+    "BatchGet",
+    "BatchDescribe",
+    "Check",
+    "Validate",
+    "Estimate",
+    "Preview",
+    "Simulate",
+    "Detect",
+    "Filter",
+    "Download",
+    "Verify",
+    "View",
+    "Count",
+)
+
+
+def classify(invocation: Invocation) -> Classification:
+    """Classify one `aws` invocation. Never raises on odd input."""
+    inv = invocation
+    service = inv.service
+    if inv.is_version:
+        return Classification(Risk.READ, service, None, None, "--version prints the version")
+    if inv.is_help:
+        return Classification(Risk.READ, service, None, None, "help: no AWS call")
+    if service in LOCAL_SERVICES:
+        return Classification(
+            Risk.READ, service, None, None, f"`aws {service}`: {LOCAL_SERVICES[service]}"
+        )
+    if inv.operation is None:
+        return Classification(
+            Risk.READ, service, None, None, "no operation given: the CLI prints its usage"
+        )
+    if inv.operation == "wait":
+        waiter = inv.args[0] if inv.args and not inv.args[0].startswith("-") else None
+        op = f"wait {waiter}" if waiter else "wait"
+        return Classification(
+            Risk.READ, service, op, None, "waiters only poll Describe/Get/List calls"
+        )
+
+    result = _classify_command(inv)
+    if inv.has_arg("--generate-cli-skeleton"):
+        return _as_read(result, "--generate-cli-skeleton prints a template; no AWS call")
+    if inv.has_arg("--dry-run") and not inv.has_arg("--no-dry-run"):
+        return _as_read(result, "--dry-run: AWS checks the permissions and changes nothing")
+    if service == "s3" and inv.has_arg("--dryrun"):
+        return _as_read(result, "--dryrun: the s3 command only prints what it would do")
+    return result
+
+
+def _as_read(result: Classification, why: str) -> Classification:
+    return Classification(Risk.READ, result.service, result.operation, result.action, why)
+
+
+def _classify_command(inv: Invocation) -> Classification:
+    service = inv.service or ""
+    operation = inv.operation or ""
+    rule = HIGH_LEVEL.get((service, operation))
+    if rule is not None:
+        risk, action, reason = rule(inv) if callable(rule) else rule
+        return Classification(risk, service, f"{service} {operation}", action, reason)
+
+    info = catalog.operation_for_cli(service, operation)
+    if info is None:
+        return _classify_unknown(inv, service, operation)
+    action = info.actions[0] if info.actions else None
+    risk, why = _risk_for_api(info.api_operation, info.access_level, info.prefix, inv)
+    if not info.actions:
+        why += "; the call needs no IAM permission"
+    if not info.verified:
+        why += f" ({action} is not in the Service Authorization Reference: a guess by name)"
+    return Classification(risk, service, info.api_operation, action, why)
+
+
+def _risk_for_api(
+    api: str, level: str | None, prefix: str, inv: Invocation | None = None
+) -> tuple[Risk, str]:
+    """The risk of one API operation from its SAR access level and its name."""
+    level_text = f"SAR access level {level}" if level else "no SAR access level"
+    reads = level in ("List", "Read") or (level is None and api.startswith(READ_VERBS))
+    if not reads:
+        if _changes_permissions(api, level, inv):
+            return Risk.PERMISSIONS, f"{api} changes who may do what ({level_text})"
+        if level != "Tagging" and _destroys(api):
+            return Risk.DESTRUCTIVE, f"{api} removes something for good ({level_text})"
+    if level in LEVEL_RISK:
+        return LEVEL_RISK[level], f"{api}: {level_text}"
+    if reads:
+        return Risk.READ, f"{api}: a read by its verb ({level_text})"
+    return Risk.WRITE, f"{api}: not a read by its verb, so a write ({level_text})"
+
+
+def _changes_permissions(api: str, level: str | None, inv: Invocation | None) -> bool:
+    if any(word in api for word in PERMISSION_NAMES_ALWAYS):
+        return True
+    if api == "ModifyImageAttribute" and inv is not None:
+        # Sharing an AMI (launch permission) is a permission change; a description is not.
+        return inv.has_arg("--launch-permission") or inv.arg_value("--attribute") == (
+            "launchPermission"
+        )
+    if level == "Permissions management":
+        return any(word in api for word in PERMISSION_SUBJECTS)
+    return False
+
+
+def _destroys(api: str) -> bool:
+    if api in DESTRUCTIVE_NAMES:
+        return True
+    if api.startswith(DESTRUCTIVE_PREFIXES):
+        # DeleteTags/UntagResource only remove labels.
+        return not api.startswith(("DeleteTag", "BatchDeleteTag"))
+    return False
+
+
+def _pascal(kebab: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in kebab.split("-"))
+
+
+def _classify_unknown(inv: Invocation, service: str, operation: str) -> Classification:
+    api = _pascal(operation)
+    prefix = catalog.iam_prefix_for_cli_service(service)
+    if prefix is None:
+        where = f"unknown service {service!r}"
+        action = None
+    else:
+        where = f"{operation!r} is not an operation of {service!r} in botocore's models"
+        action = f"{prefix}:{api}"
+    risk, why = _risk_for_api(api, None, prefix or service, inv)
+    return Classification(risk, service, api, action, f"{where}; classified by name: {why}")
+
+
+# --- high-level commands (awscli customizations) ---------------------------------
+
+Rule = tuple[Risk, "str | None", str]
+
+# Options of the `aws s3` commands that take a value (so the next word is not a path).
+S3_VALUE_OPTIONS = frozenset(
+    {
+        "--acl",
+        "--bucket-name-prefix",
+        "--bucket-region",
+        "--cache-control",
+        "--case-conflict",
+        "--checksum-algorithm",
+        "--checksum-mode",
+        "--content-disposition",
+        "--content-encoding",
+        "--content-language",
+        "--content-type",
+        "--copy-props",
+        "--error-document",
+        "--exclude",
+        "--expected-size",
+        "--expires",
+        "--grants",
+        "--include",
+        "--index-document",
+        "--metadata",
+        "--metadata-directive",
+        "--page-size",
+        "--request-payer",
+        "--source-region",
+        "--sse",
+        "--sse-c",
+        "--sse-c-copy-source",
+        "--sse-c-copy-source-key",
+        "--sse-c-key",
+        "--sse-kms-key-id",
+        "--storage-class",
+        "--tags",
+        "--website-redirect",
+        "--expires-in",
+    }
+)
+
+
+def _s3_paths(inv: Invocation) -> list[str]:
+    paths: list[str] = []
+    skip = False
+    for arg in inv.args:
+        if skip:
+            skip = False
+            continue
+        if arg.startswith("--"):
+            skip = arg in S3_VALUE_OPTIONS
+            continue
+        paths.append(arg)
+    return paths
+
+
+def _is_s3(path: str) -> bool:
+    return path.startswith("s3://") or path.startswith("S3://")
+
+
+def _s3_cp(inv: Invocation) -> Rule:
+    paths = _s3_paths(inv)
+    if len(paths) >= 2 and not _is_s3(paths[1]):
+        return Risk.READ, "s3:GetObject", "downloads from S3; only local files change"
+    return Risk.WRITE, "s3:PutObject", "writes objects to S3 (overwrites keys of the same name)"
+
+
+def _s3_sync(inv: Invocation) -> Rule:
+    paths = _s3_paths(inv)
+    to_s3 = len(paths) < 2 or _is_s3(paths[1])
+    if inv.has_arg("--delete"):
+        if to_s3:
+            return (
+                Risk.DESTRUCTIVE,
+                "s3:DeleteObject",
+                "sync --delete deletes objects in the destination that the source lacks",
+            )
+        return (
+            Risk.DESTRUCTIVE,
+            "s3:GetObject",
+            "sync --delete deletes local files that the bucket lacks",
+        )
+    if to_s3:
+        return Risk.WRITE, "s3:PutObject", "writes objects to S3 (no --delete: nothing removed)"
+    return Risk.READ, "s3:GetObject", "downloads from S3; only local files change"
+
+
+def _s3_mv(inv: Invocation) -> Rule:
+    paths = _s3_paths(inv)
+    if paths and _is_s3(paths[0]):
+        return Risk.DESTRUCTIVE, "s3:DeleteObject", "mv deletes the source objects after copying"
+    return Risk.DESTRUCTIVE, "s3:PutObject", "mv deletes the local source files after upload"
+
+
+def _s3_ls(inv: Invocation) -> Rule:
+    if not _s3_paths(inv):
+        return Risk.READ, "s3:ListAllMyBuckets", "lists buckets"
+    return Risk.READ, "s3:ListBucket", "lists objects"
+
+
+def _s3_rb(inv: Invocation) -> Rule:
+    if inv.has_arg("--force"):
+        return Risk.DESTRUCTIVE, "s3:DeleteBucket", "deletes every object, then the bucket"
+    return Risk.DESTRUCTIVE, "s3:DeleteBucket", "deletes the bucket"
+
+
+def _cfn_deploy(inv: Invocation) -> Rule:
+    if inv.has_arg("--no-execute-changeset"):
+        return Risk.WRITE, "cloudformation:CreateChangeSet", "creates a change set only"
+    return (
+        Risk.WRITE,
+        "cloudformation:ExecuteChangeSet",
+        "creates and executes a change set (may replace or remove resources the template "
+        "no longer has; `delete-stack` is the destructive one)",
+    )
+
+
+def _deploy_deregister(inv: Invocation) -> Rule:
+    if inv.has_arg("--no-delete-iam-user"):
+        return (
+            Risk.DESTRUCTIVE,
+            "codedeploy:DeregisterOnPremisesInstance",
+            "deregisters the on-premises instance",
+        )
+    return (
+        Risk.DESTRUCTIVE,
+        "codedeploy:DeregisterOnPremisesInstance",
+        "deregisters the on-premises instance and deletes its IAM user",
+    )
+
+
+HIGH_LEVEL: dict[tuple[str, str], Rule | Callable[[Invocation], Rule]] = {
+    ("s3", "ls"): _s3_ls,
+    ("s3", "presign"): (Risk.READ, "s3:GetObject", "signs a URL locally; no AWS call"),
+    ("s3", "cp"): _s3_cp,
+    ("s3", "sync"): _s3_sync,
+    ("s3", "mv"): _s3_mv,
+    ("s3", "rm"): (Risk.DESTRUCTIVE, "s3:DeleteObject", "deletes objects"),
+    ("s3", "rb"): _s3_rb,
+    ("s3", "mb"): (Risk.WRITE, "s3:CreateBucket", "creates a bucket"),
+    ("s3", "website"): (Risk.WRITE, "s3:PutBucketWebsite", "sets the bucket's website config"),
+    ("cloudformation", "deploy"): _cfn_deploy,
+    ("cloudformation", "package"): (
+        Risk.WRITE,
+        "s3:PutObject",
+        "uploads local artifacts to S3 and writes a template locally",
+    ),
+    ("ecs", "deploy"): (
+        Risk.WRITE,
+        "codedeploy:CreateDeployment",
+        "registers a task definition and starts a CodeDeploy blue/green deployment",
+    ),
+    ("eks", "update-kubeconfig"): (
+        Risk.READ,
+        "eks:DescribeCluster",
+        "reads the cluster; writes only your local kubeconfig",
+    ),
+    ("eks", "get-token"): (Risk.READ, None, "signs a token locally; no AWS call"),
+    ("deploy", "push"): (
+        Risk.WRITE,
+        "codedeploy:RegisterApplicationRevision",
+        "uploads a revision to S3 and registers it",
+    ),
+    ("deploy", "register"): (
+        Risk.PERMISSIONS,
+        "codedeploy:RegisterOnPremisesInstance",
+        "registers an on-premises instance and (without --iam-user-arn) creates an IAM "
+        "user with an access key for it",
+    ),
+    ("deploy", "deregister"): _deploy_deregister,
+    ("deploy", "install"): (
+        Risk.WRITE,
+        None,
+        "installs the CodeDeploy agent on this machine (no AWS change)",
+    ),
+    ("deploy", "uninstall"): (
+        Risk.WRITE,
+        None,
+        "removes the CodeDeploy agent from this machine (no AWS change)",
+    ),
+    ("ecr", "get-login-password"): (
+        Risk.READ,
+        "ecr:GetAuthorizationToken",
+        "fetches a registry password",
+    ),
+    ("ecr", "get-login"): (Risk.READ, "ecr:GetAuthorizationToken", "fetches a registry login"),
+    ("ecr-public", "get-login-password"): (
+        Risk.READ,
+        "ecr-public:GetAuthorizationToken",
+        "fetches a registry password",
+    ),
+    ("codeartifact", "login"): (
+        Risk.READ,
+        "codeartifact:GetAuthorizationToken",
+        "fetches a token; writes only local tool configuration",
+    ),
+    ("codecommit", "credential-helper"): (Risk.READ, None, "git credential helper"),
+    ("rds", "generate-db-auth-token"): (
+        Risk.READ,
+        "rds-db:connect",
+        "signs a token locally; no AWS call",
+    ),
+    ("cloudfront", "sign"): (Risk.READ, None, "signs a URL locally; no AWS call"),
+    ("emr", "create-cluster"): (Risk.WRITE, "elasticmapreduce:RunJobFlow", "starts a cluster"),
+    ("emr", "terminate-clusters"): (
+        Risk.DESTRUCTIVE,
+        "elasticmapreduce:TerminateJobFlows",
+        "terminates clusters",
+    ),
+    ("emr", "create-default-roles"): (
+        Risk.PERMISSIONS,
+        "iam:CreateRole",
+        "creates the default EMR IAM roles and attaches policies",
+    ),
+    ("emr", "add-steps"): (Risk.WRITE, "elasticmapreduce:AddJobFlowSteps", "adds steps"),
+    ("emr", "ssh"): (Risk.READ, "elasticmapreduce:DescribeCluster", "opens an SSH session"),
+    ("emr", "socks"): (Risk.READ, "elasticmapreduce:DescribeCluster", "opens a SOCKS tunnel"),
+    ("emr", "get"): (Risk.READ, "elasticmapreduce:DescribeCluster", "copies a file from a node"),
+    ("emr", "put"): (Risk.WRITE, "elasticmapreduce:DescribeCluster", "copies a file to the node"),
+    ("configservice", "subscribe"): (
+        Risk.WRITE,
+        "config:PutDeliveryChannel",
+        "sets up the recorder and delivery channel",
+    ),
+    ("configservice", "get-status"): (
+        Risk.READ,
+        "config:DescribeConfigurationRecorderStatus",
+        "reads recorder status",
+    ),
+    ("logs", "tail"): (Risk.READ, "logs:FilterLogEvents", "reads log events"),
+    ("ddb", "select"): (Risk.READ, "dynamodb:Query", "reads items"),
+    ("ddb", "put"): (Risk.WRITE, "dynamodb:PutItem", "writes items"),
+    ("sso", "login"): (Risk.READ, None, "signs in to IAM Identity Center; caches a token"),
+    ("sso", "logout"): (Risk.READ, None, "removes cached tokens"),
+    ("cloudtrail", "validate-logs"): (Risk.READ, "cloudtrail:DescribeTrails", "reads logs"),
+    ("gamelift", "upload-build"): (Risk.WRITE, "gamelift:CreateBuild", "uploads a build"),
+    ("gamelift", "get-game-session-log"): (
+        Risk.READ,
+        "gamelift:GetGameSessionLogUrl",
+        "downloads a log",
+    ),
+    ("opsworks", "register"): (
+        Risk.PERMISSIONS,
+        "opsworks:RegisterInstance",
+        "registers an instance and creates an IAM user for it",
+    ),
+}
+
+# Commands that only touch local files or the CLI itself.
+LOCAL_SERVICES = {
+    "configure": "local configuration files; no AWS change",
+    "history": "the CLI's local history",
+    "cli-dev": "CLI developer commands",
+    "login": "signs in; caches credentials locally",
+    "logout": "removes cached credentials",
+}

@@ -1,0 +1,110 @@
+"""How much time the shim adds to an `aws` call.
+
+Installs awsguard with install.sh into a temporary prefix (or uses --prefix of
+an existing install), starts a moto server, then runs each command through the
+shim and directly against the real CLI, alternating, and prints the medians and
+the difference.
+
+    .venv/bin/python bench/shim_overhead.py [--runs 30] [--prefix DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from fixtures.install import base_env, make_real_bin, run_install  # noqa: E402
+from fixtures.moto import start_moto  # noqa: E402
+
+COMMANDS = {
+    "aws --version": ["--version"],
+    "aws sts get-caller-identity": ["sts", "get-caller-identity"],
+    "aws s3 ls (read)": ["s3", "ls"],
+}
+
+
+def timed(argv: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{argv} failed: {proc.stderr.decode()}")
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--prefix", type=Path, help="an existing install.sh prefix")
+    parser.add_argument("--only", choices=list(COMMANDS), action="append")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="awsguard-bench-"))
+    home = work / "home"
+    (home / ".aws").mkdir(parents=True)
+    real_bin = make_real_bin(work / "real-bin")
+    prefix = args.prefix
+    if prefix is None:
+        prefix = work / "prefix"
+        print("installing awsguard with install.sh ...", file=sys.stderr)
+        run_install(prefix, home, "--no-modify-rc", path=f"{real_bin}:/usr/bin:/bin")
+    moto = start_moto()
+    try:
+        env = base_env(home, f"{prefix / 'bin'}:{real_bin}:/usr/bin:/bin")
+        env.update(
+            {
+                "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+                "AWS_SECRET_ACCESS_KEY": "benchmark-secret",
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_ENDPOINT_URL": moto.url,
+            }
+        )
+        shim = str(prefix / "bin" / "aws")
+        real = str(real_bin / "aws")
+        print(f"{'command':32} {'real (ms)':>10} {'shim (ms)':>10} {'added (ms)':>11}  runs")
+        for name, argv in COMMANDS.items():
+            if args.only and name not in args.only:
+                continue
+            for _ in range(3):  # warm caches: page cache, the realcli cache, identity cache
+                timed([shim, *argv], env)
+                timed([real, *argv], env)
+            shim_times, real_times = [], []
+            for i in range(args.runs):
+                order = [(shim, shim_times), (real, real_times)]
+                if i % 2:
+                    order.reverse()
+                for exe, bucket in order:
+                    bucket.append(timed([exe, *argv], env))
+            r = statistics.median(real_times) * 1000
+            s = statistics.median(shim_times) * 1000
+            print(f"{name:32} {r:10.1f} {s:10.1f} {s - r:+11.1f}  {args.runs}")
+        # The shim's own cost, without the real CLI: point it at `true`.
+        env_true = {**env, "AWSGUARD_REAL_AWS": "/bin/true"}
+        own, base = [], []
+        for i in range(args.runs):
+            pair = [(shim, own), ("/bin/true", base)]
+            if i % 2:
+                pair.reverse()
+            for exe, bucket in pair:
+                bucket.append(timed([exe, "sts", "get-caller-identity"], env_true))
+        print(
+            f"{'shim in front of /bin/true':32} {statistics.median(base) * 1000:10.1f} "
+            f"{statistics.median(own) * 1000:10.1f} "
+            f"{(statistics.median(own) - statistics.median(base)) * 1000:+11.1f}  {args.runs}"
+        )
+    finally:
+        moto.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
