@@ -5,17 +5,10 @@ Every program awsguard starts on the user's behalf goes through this module.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import signal
-import subprocess
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
-
-from . import paths
 
 # Written into the shim so that any copy of it, under any name or path, is
 # recognised and never taken for the real CLI.
@@ -115,16 +108,21 @@ def guess_major(path: str) -> int:
     # A wrapper script (pyenv, asdf, a distro launcher): ask it once, then cache.
     try:
         return describe(path).major
-    except (OSError, subprocess.SubprocessError, RealCliNotFound):
+    except (OSError, RealCliNotFound) as err:  # subprocess errors are OSErrors or timeouts
+        del err
+        return 2
+    except Exception:  # noqa: BLE001 - a timeout: assume the current major version
         return 2
 
 
-@dataclass(frozen=True)
 class RealCli:
-    path: str
-    resolved: str
-    version: str
-    major: int
+    __slots__ = ("path", "resolved", "version", "major")
+
+    def __init__(self, path: str, resolved: str, version: str, major: int) -> None:
+        self.path = path
+        self.resolved = resolved
+        self.version = version
+        self.major = major
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -135,7 +133,9 @@ class RealCli:
         }
 
 
-def _cache_file() -> Path:
+def _cache_file():
+    from . import paths
+
     return paths.cache_dir() / "realcli.json"
 
 
@@ -145,6 +145,8 @@ def _stamp(path: str) -> str:
 
 
 def _cached_description(path: str) -> dict | None:
+    import json
+
     try:
         data = json.loads(_cache_file().read_text())
         entry = data.get(path)
@@ -155,11 +157,14 @@ def _cached_description(path: str) -> dict | None:
     return None
 
 
-_VERSION_RE = re.compile(r"aws-cli/(\d+)\.(\d+)\.(\d+)")
-
-
 def describe(path: str) -> RealCli:
     """Path, version and major version of the real CLI, cached by path and mtime."""
+    import json
+    import re
+    import subprocess
+
+    from . import paths
+
     cached = _cached_description(path)
     if cached:
         return RealCli(path, cached["resolved"], cached["version"], int(cached["major"]))
@@ -169,7 +174,7 @@ def describe(path: str) -> RealCli:
         [path, "--version"], capture_output=True, text=True, env=env, timeout=60
     )
     out = (proc.stdout + proc.stderr).strip()
-    match = _VERSION_RE.search(out)
+    match = re.search(r"aws-cli/(\d+)\.(\d+)\.(\d+)", out)
     if not match:
         raise RealCliNotFound([path], f"`{path} --version` printed no aws-cli version: {out!r}")
     version = out.split()[0].split("/", 1)[1]
@@ -198,42 +203,47 @@ def exec_real(path: str, argv: list[str], environ: Mapping[str, str]) -> None:
 
 
 def run_real(path: str, argv: list[str], environ: Mapping[str, str]) -> int:
-    """Run the real CLI as a child and return its exit status as a shell would see it.
+    """Run the real CLI as a child and return its status (negative: killed by that signal).
 
-    The child shares our terminal and process group, so Ctrl-C reaches it
-    directly; we ignore SIGINT/SIGQUIT while it runs (as a shell does) and
-    forward SIGTERM/SIGHUP. A child killed by a signal is reported the same way
-    by killing ourselves with that signal after our own work is done
-    (see `exit_like`).
+    The child shares our terminal, file descriptors and process group, so Ctrl-C
+    reaches it directly from the terminal; like a shell, we ignore SIGINT and
+    SIGQUIT while it runs, and forward SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2.
+    posix_spawn keeps the `subprocess` import off the shim's path.
     """
     env = dict(environ)
     env[EXEC_TARGET_VAR] = os.path.realpath(path)
     sys.stdout.flush()
     sys.stderr.flush()
-    proc = subprocess.Popen([path, *argv], env=env, close_fds=False)
-    forwarded = (signal.SIGTERM, signal.SIGHUP)
-    previous = {}
+    ignored = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGQUIT)}
+    pid = 0
 
     def forward(signum: int, _frame: object) -> None:
-        try:
-            proc.send_signal(signum)
-        except ProcessLookupError:
-            pass
+        if pid:
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass
 
-    for sig in forwarded:
-        previous[sig] = signal.signal(sig, forward)
-    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    old_quit = signal.signal(signal.SIGQUIT, signal.SIG_IGN)
+    forwarded = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
+    previous = {sig: signal.signal(sig, forward) for sig in forwarded}
     try:
+        # The child starts with default dispositions for what we ignore.
+        pid = os.posix_spawn(
+            path,
+            [path, *argv],
+            env,
+            setsigdef=(signal.SIGINT, signal.SIGQUIT, *forwarded),
+        )
         while True:
             try:
-                return proc.wait()
+                _, status = os.waitpid(pid, 0)
+                return os.waitstatus_to_exitcode(status)
+            except ChildProcessError:
+                return 1
             except InterruptedError:
                 continue
     finally:
-        signal.signal(signal.SIGINT, old_int)
-        signal.signal(signal.SIGQUIT, old_quit)
-        for sig, handler in previous.items():
+        for sig, handler in {**ignored, **previous}.items():
             signal.signal(sig, handler)
 
 

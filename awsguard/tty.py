@@ -45,19 +45,22 @@ def has_terminal() -> bool:
 @contextlib.contextmanager
 def _terminal() -> Iterator[tuple[Any, Any]]:
     try:
-        handle = open(TTY_PATH, "r+", buffering=1, encoding="utf-8", errors="replace")
+        # Two handles: a tty is not seekable, so one read-write text file is not possible.
+        reader = open(TTY_PATH, encoding="utf-8", errors="replace")  # noqa: SIM115
+        writer = open(TTY_PATH, "w", encoding="utf-8")  # noqa: SIM115
     except OSError as err:
         raise NoTerminal(
-            f"awsguard needs to ask a question but cannot open {TTY_PATH} ({err.strerror}): "
-            "this process has no terminal."
+            f"awsguard needs to ask a question but cannot open {TTY_PATH} "
+            f"({err.strerror or err}): this process has no terminal."
         ) from None
     try:
         from prompt_toolkit.input.vt100 import Vt100Input
         from prompt_toolkit.output.vt100 import Vt100_Output
 
-        yield Vt100Input(handle), Vt100_Output.from_pty(handle)
+        yield Vt100Input(reader), Vt100_Output.from_pty(writer)
     finally:
-        handle.close()
+        reader.close()
+        writer.close()
 
 
 def _ask(message: str, secret: bool = False) -> str:

@@ -98,7 +98,7 @@ def arn_pattern_regex(pattern: str, literal_spans: tuple[tuple[int, int], ...] =
     bounds = [0, *[c + 1 for c in cuts]]
     ends = [*cuts, len(pattern)]
     pieces: list[str] = []
-    for number, (start, end) in enumerate(zip(bounds, ends)):
+    for number, (start, end) in enumerate(zip(bounds, ends, strict=True)):
         spans = tuple(
             (max(s, start) - start, min(e, end) - start)
             for s, e in literal_spans

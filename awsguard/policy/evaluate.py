@@ -151,7 +151,8 @@ def _resource_matches(pattern: str, resource: str, context: Context, version: st
             return False
         if not resolved.literal_spans:
             return arn_matches(resolved.text, resource)
-        return arn_pattern_regex(resolved.text, resolved.literal_spans).fullmatch(resource) is not None
+        regex = arn_pattern_regex(resolved.text, resolved.literal_spans)
+        return regex.fullmatch(resource) is not None
     return arn_matches(pattern, resource)
 
 

@@ -123,6 +123,9 @@ def default_catalog() -> Any | None:
         from .. import catalog
     except ImportError:
         return None
+    # Tables not generated (or being regenerated): no catalog rather than false alarms.
+    if not catalog.service_known("s3"):
+        return None
     return catalog
 
 

@@ -177,7 +177,8 @@ def _statement(raw: Any, index: int, policy: str, kind: str) -> Statement:
              "Principal", "NotPrincipal", "Condition"}
     for name in raw:
         if name not in known:
-            raise _fail(policy, label, name, f"unknown element; expected one of {', '.join(sorted(known))}")
+            raise _fail(policy, label, name,
+                        f"unknown element; expected one of {', '.join(sorted(known))}")
     effect = raw.get("Effect")
     if effect not in ("Allow", "Deny"):
         raise _fail(policy, label, "Effect", f'must be "Allow" or "Deny", not {effect!r}')
@@ -195,7 +196,8 @@ def _statement(raw: Any, index: int, policy: str, kind: str) -> Statement:
     principal, not_principal = pair("Principal", "NotPrincipal", kind in {"resource", "trust"})
     if kind in IDENTITY_KINDS and (principal is not None or not_principal is not None):
         raise _fail(policy, label, "Principal" if principal is not None else "NotPrincipal",
-                    f"not allowed in a {kind} policy (only resource-based policies name principals)")
+                    f"not allowed in a {kind} policy (only resource-based policies name "
+                    "principals)")
     for name, value in (("Action", action), ("NotAction", not_action)):
         if value is not None:
             for item in _strings(value, policy, label, name):
@@ -232,7 +234,8 @@ def parse_policy(document: Any, name: str, kind: str = "identity") -> Policy:
         raise _fail(name, None, None, "a policy must be a JSON object with a Statement")
     version = document.get("Version")
     if version is not None and version not in ("2012-10-17", "2008-10-17"):
-        raise _fail(name, None, "Version", f'must be "2012-10-17" (or "2008-10-17"), not {version!r}')
+        raise _fail(name, None, "Version",
+                    f'must be "2012-10-17" (or "2008-10-17"), not {version!r}')
     if "Statement" not in document:
         raise _fail(name, None, "Statement", "missing")
     raw = document["Statement"]

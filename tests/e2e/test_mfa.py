@@ -181,6 +181,7 @@ def _crash_then_recover(world: dict, tmp_path: Path, started: Path, env: dict) -
     assert after == before  # old and valid, not torn
     # The lock died with the process: the next refresh goes through at once.
     calls = write_mfa_process(tmp_path, world)
+    calls.unlink(missing_ok=True)  # count only the recovery's code
     set_sessions_config(
         world,
         (Path(world["XDG_CONFIG_HOME"]) / "awsguard" / "config.toml").read_text()

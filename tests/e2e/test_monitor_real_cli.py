@@ -70,7 +70,11 @@ def test_cli_v1_reports_the_error_code_and_message_of_a_failed_call(moto_server,
     proc, events = _run_monitored(["s3api", "list-objects-v2", "--bucket", "no-such-bkt"], env)
     assert proc.returncode != 0
     call = next(e for e in events if e.kind == "ApiCall")
-    assert (call.api, call.http_status, call.aws_exception) == ("ListObjectsV2", 404, "NoSuchBucket")
+    assert (call.api, call.http_status, call.aws_exception) == (
+        "ListObjectsV2",
+        404,
+        "NoSuchBucket",
+    )
     assert call.aws_exception_message == "The specified bucket does not exist"
     assert auth_failures(events) == []
 
@@ -151,7 +155,11 @@ def test_call_denied_for_lack_of_permission_arrives_with_awss_message(enforcing_
     proc, events = _run_monitored(["iam", "list-users"], env)
     assert proc.returncode != 0
     (failure,) = auth_failures(events)
-    assert (failure.service, failure.api, failure.aws_exception) == ("IAM", "ListUsers", "AccessDenied")
+    assert (failure.service, failure.api, failure.aws_exception) == (
+        "IAM",
+        "ListUsers",
+        "AccessDenied",
+    )
     diagnosis = diagnose(
         failure.aws_exception, failure.aws_exception_message, failure.api, failure.service
     )

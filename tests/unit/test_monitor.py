@@ -167,7 +167,11 @@ def test_auth_failures_use_an_attempt_only_when_its_call_never_arrived():
         ({}, {}, None),
         ({"AWS_CSM_ENABLED": "true"}, {}, ("127.0.0.1", 31000)),
         ({"AWS_CSM_ENABLED": "TRUE", "AWS_CSM_PORT": "4000"}, {}, ("127.0.0.1", 4000)),
-        ({}, {"csm_enabled": "true", "csm_host": "10.0.0.5", "csm_port": "5000"}, ("10.0.0.5", 5000)),
+        (
+            {},
+            {"csm_enabled": "true", "csm_host": "10.0.0.5", "csm_port": "5000"},
+            ("10.0.0.5", 5000),
+        ),
         ({"AWS_CSM_ENABLED": "false"}, {"csm_enabled": "true"}, None),
         ({"AWS_CSM_ENABLED": "true", "AWS_CSM_PORT": "nope"}, {}, None),
         ({"AWS_CSM_ENABLED": "true"}, {"csm_port": "6000"}, ("127.0.0.1", 6000)),

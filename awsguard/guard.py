@@ -1,0 +1,322 @@
+"""The shim's pipeline for one invocation: parse, resolve, classify, decide, act, run, explain.
+
+Each stage is a function in its own module over plain data; this module only
+strings them together and applies the failure policy of DESIGN.md: when
+awsguard itself breaks on a command that needs no confirmation, it warns in
+one line and runs the real CLI; on a command that needs confirmation it
+refuses (exit 77) and says why.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from . import realcli
+from .errors import EXIT_REFUSED
+from .invocation import Invocation, parse
+
+
+def _say(line: str) -> None:
+    try:
+        sys.stderr.write(line.rstrip("\n") + "\n")
+        sys.stderr.flush()
+    except OSError:
+        pass
+
+
+def _warn(message: str) -> None:
+    _say(f"awsguard: {message}")
+
+
+def _oneline(err: BaseException) -> str:
+    text = str(err).strip().replace("\n", " ")
+    return text or type(err).__name__
+
+
+def _debug() -> bool:
+    return os.environ.get("AWSGUARD_DEBUG") == "1"
+
+
+def _is_ci(environ: dict[str, str]) -> bool:
+    value = environ.get("CI", "")
+    return value not in ("", "0", "false", "False")
+
+
+def _strip_profile(argv: list[str]) -> list[str]:
+    """argv without --profile NAME / --profile=NAME (moved into AWS_PROFILE for the child)."""
+    out: list[str] = []
+    skip = False
+    for i, arg in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if arg == "--profile" and i + 1 < len(argv):
+            skip = True
+            continue
+        if arg.startswith("--profile="):
+            continue
+        out.append(arg)
+    return out
+
+
+class Pipeline:
+    """The state of one invocation as it moves through the stages."""
+
+    def __init__(self, real: str, argv: list[str], environ: dict[str, str]) -> None:
+        self.real = real
+        self.argv = list(argv)
+        self.environ = environ
+        self.child_env = dict(environ)
+        self.child_argv = list(argv)
+        self.invocation: Invocation = parse(argv)
+        self.config = None
+        self.config_error: str | None = None
+        self.files = None
+        self.resolution = None
+        self.classification = None
+        self.outcome = None
+
+    # --- stages ----------------------------------------------------------------------
+
+    def load_config(self) -> None:
+        try:
+            from . import rules
+        except ImportError:
+            return
+        try:
+            self.config = rules.load_config(self.environ)
+        except Exception as err:  # noqa: BLE001 - a broken config must not break reads
+            self.config_error = _oneline(err)
+            _warn(self.config_error)
+
+    def resolve(self) -> None:
+        from . import awsconfig, resolve
+
+        self.files = awsconfig.load_files(self.environ)
+        major = realcli.guess_major(self.real)
+        self.resolution = resolve.resolve(self.invocation, self.environ, self.files, major)
+
+    def report_conflicts(self) -> int | None:
+        """One line per conflict on stderr; a conflict configured to `block` refuses."""
+        from .resolve import format_conflict_line
+
+        blocked = []
+        for conflict in self.resolution.conflicts:
+            if not conflict.applies_to_shim:
+                continue
+            action = "warn"
+            if self.config is not None and hasattr(self.config, "conflict_action"):
+                action = self.config.conflict_action(conflict.code)
+            if action == "off":
+                continue
+            _say(format_conflict_line(conflict))
+            if action == "block":
+                blocked.append(conflict.code)
+        if blocked:
+            _warn(
+                f"refused: the awsguard config blocks {', '.join(blocked)} "
+                f"([conflicts] in {self._config_path()}). Fix the setup above, or set the "
+                "code to \"warn\" in that table. The AWS CLI did not run."
+            )
+            return EXIT_REFUSED
+        return None
+
+    def classify(self) -> None:
+        from . import risk
+
+        self.classification = risk.classify(self.invocation)
+
+    def sessions(self) -> int | None:
+        """Temporary credentials for MFA and keyring-backed profiles, into the child's env."""
+        from . import sessions
+        from .errors import AwsguardError
+
+        profile = self.resolution.profile if self.resolution else None
+        if not profile or self.resolution.source == "env":
+            return None
+        interactive = not _is_ci(self.environ)
+        if interactive:
+            from . import tty
+
+            interactive = tty.has_terminal()
+        try:
+            creds = sessions.credentials_for(profile, self.files, self.environ, interactive)
+        except AwsguardError as err:
+            _warn(str(err))
+            return err.exit_code if err.exit_code == EXIT_REFUSED else None
+        if creds is None:
+            return None
+        self.child_env = creds.apply(self.child_env)
+        # An explicit --profile makes the CLI ignore environment credentials, so the
+        # profile moves into AWS_PROFILE: its region and output settings still apply.
+        self.child_env["AWS_PROFILE"] = profile
+        self.child_env.pop("AWS_DEFAULT_PROFILE", None)
+        self.child_argv = _strip_profile(self.child_argv)
+        return None
+
+    def confirm(self) -> int | None:
+        try:
+            from . import confirm
+        except ImportError:
+            if self.classification is None or self.classification.risk.value not in (
+                "read",
+                "write",
+            ):
+                raise
+            return None
+
+        self.outcome = confirm.check(
+            self.invocation,
+            self.classification,
+            self.resolution,
+            self.config,
+            self.child_env,
+            self.real,
+        )
+        if self.outcome.decision in ("refused", "aborted"):
+            if self.outcome.message:
+                _warn(self.outcome.message)
+            self.audit(None)
+            return EXIT_REFUSED
+        return None
+
+    def refuse_unconfirmable(self, why: str) -> int:
+        _warn(
+            f"refused: {why}. This command would need a confirmation, so awsguard fails "
+            "closed. Fix the problem above, or run it without the guard: AWSGUARD_DISABLE=1 aws …"
+        )
+        return EXIT_REFUSED
+
+    def audit(self, status: int | None) -> None:
+        if self.outcome is None or self.outcome.decision == "pass":
+            return
+        try:
+            from . import audit
+
+            audit.record(self.outcome, self.invocation, status)
+        except Exception as err:  # noqa: BLE001 - the audit log must not break the command
+            _warn(f"could not write the audit log: {_oneline(err)}")
+
+    # --- running -----------------------------------------------------------------------
+
+    def explain_enabled(self) -> bool:
+        if self.environ.get("AWSGUARD_EXPLAIN", "1") == "0":
+            return False
+        section = getattr(self.config, "raw", {}).get("explain", {}) if self.config else {}
+        return section.get("enabled", True) is not False
+
+    def run_child(self) -> int:
+        """Run the real CLI as a child with Client Side Monitoring, then explain failures."""
+        from . import monitor as csm
+
+        profile_config = {}
+        if self.files is not None and self.resolution is not None:
+            try:
+                profile_config = self.files.profile(self.resolution.profile)
+            except Exception:  # noqa: BLE001
+                profile_config = {}
+        listener = csm.Monitor(csm.user_csm_target(self.environ, profile_config)).start()
+        status = realcli.run_real(self.real, self.child_argv, listener.child_env(self.child_env))
+        events = listener.stop()
+        self.explain(events)
+        return status
+
+    def explain(self, events: list) -> None:
+        try:
+            from . import monitor as csm
+
+            failures = csm.auth_failures(events)
+            if not failures:
+                return
+            from . import explain
+
+            event = failures[-1]
+            res = self.resolution
+            identity = (self.outcome.identity if self.outcome else None) or {}
+            context = explain.DiagnosisContext(
+                principal_arn=identity.get("arn") or self._cached_arn(),
+                credential_source=res.source if res else None,
+                profile=res.profile if res else None,
+                argv=tuple(self.argv),
+                region=event.region or (res.region if res else None),
+                access_key=event.access_key or (res.access_key_id if res else None),
+                expires_at=res.expires_at if res else None,
+            )
+            diagnosis = explain.diagnose(
+                event.aws_exception,
+                event.aws_exception_message,
+                api=event.api,
+                service=event.service,
+                context=context,
+            )
+            if not diagnosis.is_auth_failure:
+                return
+            _say(explain.render(diagnosis))
+            explain.save_last(diagnosis, self.environ)
+        except Exception as err:  # noqa: BLE001 - explaining must never break the command
+            if _debug():
+                raise
+            _warn(f"could not explain the failure: {_oneline(err)}")
+
+    def _cached_arn(self) -> str | None:
+        try:
+            from . import identity
+
+            cached = identity.cached(self.resolution)
+            return cached.get("arn") if cached else None
+        except Exception:  # noqa: BLE001
+            return None
+
+    def _config_path(self) -> str:
+        from . import paths
+
+        return str(paths.config_file(self.environ))
+
+
+def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
+    pipe = Pipeline(real, argv, environ)
+    inv = pipe.invocation
+    # `--version`, help, `configure`, completion: nothing to guard, nothing to say.
+    if not inv.calls_aws:
+        realcli.exec_real(real, argv, environ)
+
+    try:
+        pipe.classify()
+    except Exception as err:  # noqa: BLE001 - unknown risk: treated as needing confirmation
+        if _debug():
+            raise
+        _warn(f"could not classify this command: {_oneline(err)}")
+    risk = pipe.classification.risk.value if pipe.classification else "unknown"
+    needs_confirmation = risk in ("destructive", "permissions", "unknown")
+    try:
+        pipe.load_config()
+        if pipe.config_error and needs_confirmation:
+            return pipe.refuse_unconfirmable("the awsguard config cannot be read")
+        pipe.resolve()
+        status = pipe.report_conflicts()
+        if status is not None:
+            return status
+        status = pipe.sessions()
+        if status is not None:
+            return status
+        status = pipe.confirm()
+        if status is not None:
+            return status
+    except Exception as err:  # noqa: BLE001 - the failure policy of DESIGN.md
+        if _debug():
+            raise
+        if needs_confirmation and pipe.outcome is None:
+            return pipe.refuse_unconfirmable(f"awsguard failed: {_oneline(err)}")
+        _warn(f"internal error, running the AWS CLI unguarded: {_oneline(err)}")
+
+    if pipe.explain_enabled():
+        status = pipe.run_child()
+        pipe.audit(status)
+        return realcli.exit_like(status)
+    if pipe.outcome is not None and pipe.outcome.decision != "pass":
+        status = realcli.run_real(real, pipe.child_argv, pipe.child_env)
+        pipe.audit(status)
+        return realcli.exit_like(status)
+    realcli.exec_real(real, pipe.child_argv, pipe.child_env)
+    return 0  # not reached
