@@ -65,8 +65,13 @@ def _compiled(source: str, ignore_case: bool) -> re.Pattern[str]:
     return re.compile(source, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
-def glob_matcher(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
+@lru_cache(maxsize=8192)
+def _glob_matcher(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     return _compiled(glob_to_regex(pattern), ignore_case)
+
+
+def glob_matcher(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]:
+    return _glob_matcher(pattern, ignore_case)
 
 
 def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
@@ -133,6 +138,10 @@ def arn_matches(pattern: str, value: str) -> bool:
         return True
     if "*" not in pattern and "?" not in pattern:
         return pattern == value
+    if (pattern.endswith("*") and pattern.count("*") == 1 and "?" not in pattern
+            and pattern.count(":") >= 5):
+        # The only wildcard ends the resource part: a prefix test, no regex needed.
+        return value.startswith(pattern[:-1])
     return arn_pattern_regex(pattern).fullmatch(value) is not None
 
 

@@ -133,15 +133,29 @@ class Result:
 # --- matching one statement ---------------------------------------------------------------
 
 @lru_cache(maxsize=4096)
-def _actions_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{glob_to_regex(p)})" for p in patterns),
-                      re.IGNORECASE | re.DOTALL)
+def _action_test(patterns: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...],
+                                                      re.Pattern[str] | None]:
+    """Exact names, `prefix*` prefixes, and one regex for the rest (compiled only if needed)."""
+    exact, prefixes, rest = set(), [], []
+    for pattern in patterns:
+        lowered = pattern.lower()
+        if "*" not in lowered and "?" not in lowered:
+            exact.add(lowered)
+        elif "?" not in lowered and lowered.count("*") == 1 and lowered.endswith("*"):
+            prefixes.append(lowered[:-1])
+        else:
+            rest.append(pattern)
+    regex = (re.compile("|".join(f"(?:{glob_to_regex(p)})" for p in rest),
+                        re.IGNORECASE | re.DOTALL) if rest else None)
+    return frozenset(exact), tuple(prefixes), regex
 
 
 def _any_action(patterns: tuple[str, ...], action: str) -> bool:
-    if "*" in patterns:
+    exact, prefixes, regex = _action_test(patterns)
+    lowered = action.lower()
+    if lowered in exact or lowered.startswith(prefixes):
         return True
-    return _actions_regex(patterns).fullmatch(action) is not None
+    return regex is not None and regex.fullmatch(action) is not None
 
 
 def _resource_matches(pattern: str, resource: str, context: Context, version: str | None) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .arn import action_matches, parse_arn
+from .arn import glob_matcher, parse_arn
 from .model import Policy, Statement
 
 SEVERITIES = ("error", "warning", "info")
@@ -97,6 +97,12 @@ def _joint_char(a: tuple, b: tuple) -> bool:
 @lru_cache(maxsize=16384)
 def patterns_intersect(policy_pattern: str, reference_pattern: str) -> bool:
     """Could one ARN match both the policy's Resource and the reference's ARN format?"""
+    policy_service = policy_pattern.split(":", 3)[2:3]
+    reference_service = reference_pattern.split(":", 3)[2:3]
+    if (policy_service and reference_service and policy_service != reference_service
+            and not any(c in policy_service[0] for c in "*?$")
+            and "$" not in reference_service[0]):
+        return False    # different services never meet
     a, b = _policy_tokens(policy_pattern), _reference_tokens(reference_pattern)
     seen = set()
     stack = [(0, 0)]
@@ -137,7 +143,8 @@ def _expand(action: str, catalog: Any) -> list[str] | None:
     if "*" not in name and "?" not in name:
         info = catalog.action_info(action)
         return [f"{info.service}:{info.name}"] if info else []
-    return [a for a in catalog.service_actions(prefix.lower()) if action_matches(action, a)]
+    matcher = glob_matcher(action, ignore_case=True)
+    return [a for a in catalog.service_actions(prefix.lower()) if matcher.fullmatch(a)]
 
 
 def _render_reference(pattern: str, sample: str) -> str:
@@ -191,6 +198,7 @@ def _check_actions(policy: Policy, statement: Statement, catalog: Any) -> list[F
         usable = False
         star_only = True
         patterns: list[str] = []
+        checked: set[str] = set()
         for name in expanded:
             info = catalog.action_info(name)
             if info is None:
@@ -199,8 +207,10 @@ def _check_actions(policy: Policy, statement: Statement, catalog: Any) -> list[F
             if not action_patterns:
                 continue
             star_only = False
-            patterns.extend(action_patterns)
-            if any(patterns_intersect(r, p) for r in resources for p in action_patterns):
+            fresh = [p for p in action_patterns if p not in checked]
+            checked.update(fresh)
+            patterns.extend(fresh)
+            if any(patterns_intersect(r, p) for r in resources for p in fresh):
                 usable = True
                 break
         if usable:

@@ -249,18 +249,18 @@ def test_an_expiring_session_asks_once_on_the_terminal_and_re_asks_on_a_typo(
     start_short_session(world)
     set_sessions_config(world, "[sessions]\nrefresh_threshold = 1200\n")
     command = shim_like(tmp_path, "admin", AWS, "sts", "get-caller-identity")
-    child = pexpect.spawn(command[0], command[1:], env=world, encoding="utf-8", timeout=60)
-    child.expect(r"MFA code for admin \(dev-device\): ")
+    child = pexpect.spawn(command[0], command[1:], env=world, encoding="utf-8", timeout=20)
+    child.expect(r"MFA code for admin \(dev-device\):")
     child.sendline("12345")
     child.expect("6 digits")
-    child.expect(r"MFA code for admin \(dev-device\): ")
+    child.expect(r"MFA code for admin \(dev-device\):")
     child.sendline("654321")
     child.expect("assumed-role/awsguard-test-admin/admin-session")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
     # The next call, on a terminal too, needs no code.
-    again = pexpect.spawn(command[0], command[1:], env=world, encoding="utf-8", timeout=60)
+    again = pexpect.spawn(command[0], command[1:], env=world, encoding="utf-8", timeout=20)
     index = again.expect(["MFA code", "assumed-role/awsguard-test-admin"])
     again.expect(pexpect.EOF)
     assert index == 1
@@ -269,7 +269,7 @@ def test_an_expiring_session_asks_once_on_the_terminal_and_re_asks_on_a_typo(
 def test_ctrl_c_at_the_prompt_refuses_with_77(world: dict, tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     command = shim_like(tmp_path, "dev", AWS, "sts", "get-caller-identity")
-    child = pexpect.spawn(command[0], command[1:], env=world, encoding="utf-8", timeout=60)
+    child = pexpect.spawn(command[0], command[1:], env=world, encoding="utf-8", timeout=20)
     child.expect("MFA code for dev")
     child.sendcontrol("c")
     child.expect(pexpect.EOF)

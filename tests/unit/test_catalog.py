@@ -112,9 +112,7 @@ def test_the_service_may_be_named_the_cli_botocore_or_csm_way(service):
 def test_api_names_match_in_any_case_and_as_kebab_case():
     assert catalog.iam_actions_for_api("s3", "headobject") == ["s3:GetObject"]
     assert catalog.iam_actions_for_api("s3api", "head-object") == ["s3:GetObject"]
-    assert catalog.iam_actions_for_api("configservice", "PutConfigRule") == [
-        "config:PutConfigRule"
-    ]
+    assert catalog.iam_actions_for_api("configservice", "PutConfigRule") == ["config:PutConfigRule"]
 
 
 def test_an_operation_missing_from_the_model_gets_the_same_named_action():
@@ -150,9 +148,12 @@ def test_action_info_lists_resource_types_with_arn_patterns():
     refs = {ref.name: ref for ref in info.resource_types}
     assert "arn:${Partition}:s3:::${BucketName}/${ObjectName}" in refs["object"].arn_patterns
     assert isinstance(refs["object"], catalog.ResourceRef)
-    bucket_action = catalog.action_info("s3:ListBucket")
-    assert [r.name for r in bucket_action.resource_types] == ["bucket"]
-    assert bucket_action.resource_types[0].required
+    delete_user = catalog.action_info("iam:DeleteUser")
+    assert [r.name for r in delete_user.resource_types] == ["user"]
+    assert delete_user.resource_types[0].required
+    assert delete_user.resource_types[0].arn_patterns == (
+        "arn:${Partition}:iam::${Account}:user/${UserNameWithPath}",
+    )
 
 
 def test_action_info_lists_condition_keys():
@@ -257,3 +258,21 @@ def test_regenerating_the_tables_reproduces_the_committed_files(tmp_path: Path):
     assert sorted(fresh) == sorted(ours)
     changed = [name for name in fresh if fresh[name] != ours[name]]
     assert not changed, f"run scripts/gen_tables.py and commit: {changed[:5]}"
+
+
+def test_packaging_ships_every_kind_of_table():
+    # install.sh does a regular (non-editable) pip install: files that package-data
+    # does not match are missing at run time, and the shim would fall back to names.
+    import fnmatch
+
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        tomllib = pytest.importorskip("tomli")
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["awsguard"]
+    for name in ("cli-s3api.tsv", "iam-s3.json.gz", "services.json.gz"):
+        assert any(fnmatch.fnmatch(f"data/{name}", p) for p in patterns), (
+            f"add a pattern for data/{name} to [tool.setuptools.package-data] in pyproject.toml"
+        )

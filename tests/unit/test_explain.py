@@ -110,6 +110,15 @@ def test_broken_catalog_falls_back_to_the_hand_kept_table(monkeypatch):
     assert d.action == "s3:ListBucket"
 
 
+def test_missing_catalog_falls_back_to_the_hand_kept_table(monkeypatch):
+    import awsguard
+
+    monkeypatch.setitem(sys.modules, "awsguard.catalog", None)  # import raises ImportError
+    monkeypatch.delattr(awsguard, "catalog", raising=False)
+    d = diagnose("403", "Forbidden", "HeadObject", "S3")
+    assert d.action == "s3:GetObject"
+
+
 def test_expired_sso_credentials_suggest_sso_login():
     d = diagnose(
         "ExpiredToken",

@@ -1,4 +1,4 @@
-"""Every case in tests/policy_cases/*.json: one request, its policies, the decision AWS documents."""
+"""Every case in tests/policy_cases/*.json: a request, its policies, the documented decision."""
 
 from __future__ import annotations
 

@@ -1,0 +1,422 @@
+"""`awsguard prompt`: the shell prompt segment, offline and fast.
+
+cli.py calls `fast_main(argv)` for `awsguard prompt ...` before argparse and the
+subcommand scan are loaded: a prompt runs on every Enter. So this module parses
+its few options by hand and imports only what the segment needs (the resolver,
+and tomllib/json when their files exist). It never starts a process and never
+touches the keyring or the network. `configure`/`run` exist for `awsguard --help`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+
+NAME = "prompt"
+HELP = "print the shell prompt segment: profile, account, region, time left, conflicts"
+DESCRIPTION = """\
+Print one short segment for your shell prompt, from what is known offline: the
+profile (`env` when environment keys are in effect), the account, the region,
+the time left on the session and a mark when the setup has a conflict. Prints
+nothing when no AWS credentials are in play. `awsguard init SHELL` loads it into
+your prompt; see docs/prompt.md for the format and the colour rules.
+
+  awsguard prompt                          plain text
+  awsguard prompt --format '{profile}'     another format (placeholders in the docs)
+  awsguard prompt --color                  with ANSI colours (NO_COLOR wins)
+  awsguard prompt --json                   every field as one JSON object
+"""
+
+USAGE = (
+    "usage: awsguard prompt [--format FMT] [--json] [--color] "
+    "[--shell bash|zsh|fish] [--stamp FILE]\n"
+)
+SHELLS = ("bash", "zsh", "fish")
+# Stamps of shells that are long gone are removed after this long.
+STAMP_MAX_AGE = 7 * 86400
+
+
+class _Usage(Exception):
+    pass
+
+
+def configure(parser) -> None:  # noqa: ANN001 - argparse is not imported on the fast path
+    parser.add_argument("--format", metavar="FMT", help="the segment's format (see docs)")
+    parser.add_argument("--json", action="store_true", help="print every field as JSON")
+    parser.add_argument("--color", action="store_true", help="colour with ANSI escapes")
+    parser.add_argument(
+        "--shell",
+        choices=SHELLS,
+        help="output for the shell integration: next-change time, segment, watched files",
+    )
+    parser.add_argument("--stamp", metavar="FILE", help="(shell integration) the stamp file")
+
+
+def run(args) -> int:  # noqa: ANN001
+    argv: list[str] = []
+    if args.format is not None:
+        argv += ["--format", args.format]
+    for flag in ("json", "color"):
+        if getattr(args, flag):
+            argv.append(f"--{flag}")
+    if args.shell:
+        argv += ["--shell", args.shell]
+    if args.stamp:
+        argv += ["--stamp", args.stamp]
+    return fast_main(argv)
+
+
+def _parse_argv(argv: list[str]) -> dict[str, object]:
+    opts: dict[str, object] = {"json": False, "color": False}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        name, eq, value = arg.partition("=")
+        if name in ("--format", "--shell", "--stamp"):
+            if not eq:
+                if i + 1 >= len(argv):
+                    raise _Usage(f"{name} needs a value")
+                i += 1
+                value = argv[i]
+            if name == "--shell" and value not in SHELLS:
+                raise _Usage(f"--shell must be one of {', '.join(SHELLS)}, not {value!r}")
+            opts[name[2:]] = value
+        elif arg in ("--json", "--color"):
+            opts[arg[2:]] = True
+        elif arg in ("-h", "--help"):
+            raise _Usage("")
+        else:
+            raise _Usage(f"unknown argument {arg!r}")
+        i += 1
+    return opts
+
+
+def fast_main(argv: list[str]) -> int:
+    try:
+        opts = _parse_argv(argv)
+    except _Usage as err:
+        if str(err):
+            sys.stderr.write(USAGE + f"awsguard prompt: error: {err}\n")
+            return 2
+        sys.stdout.write(USAGE + "\n" + DESCRIPTION)
+        return 0
+    fmt = opts.get("format")
+    if isinstance(fmt, str):
+        from ..prompt import FormatError, parse_format
+
+        try:
+            parse_format(fmt)
+        except FormatError as err:
+            sys.stderr.write(f"awsguard prompt: --format: {err}\n")
+            return 2
+    try:
+        return _print_segment(opts, os.environ)
+    except Exception as err:  # the prompt must never show a traceback
+        if os.environ.get("AWSGUARD_DEBUG"):
+            raise
+        shell = opts.get("shell")
+        if shell:
+            sys.stdout.write("0\n!awsguard-error\n")
+        else:
+            sys.stderr.write(
+                f"awsguard prompt: internal error: {type(err).__name__}: {err}. "
+                "Run again with AWSGUARD_DEBUG=1 for the traceback, and please report it.\n"
+            )
+        return 0 if shell else 70
+
+
+# --- reading what the segment needs (cheaply) ---------------------------------------------------
+
+
+def _xdg(environ: Mapping[str, str], var: str, default: str) -> str:
+    # awsguard.paths computes the same (tested equal); it imports tempfile, which costs a
+    # prompt several milliseconds.
+    value = environ.get(var, "")
+    if value and os.path.isabs(value):
+        return os.path.join(value, "awsguard")
+    home = environ.get("HOME") or os.path.expanduser("~")
+    return os.path.join(home, default, "awsguard")
+
+
+def cache_dir(environ: Mapping[str, str]) -> str:
+    return _xdg(environ, "XDG_CACHE_HOME", ".cache")
+
+
+def state_dir(environ: Mapping[str, str]) -> str:
+    return _xdg(environ, "XDG_STATE_HOME", ".local/state")
+
+
+def config_file(environ: Mapping[str, str]) -> str:
+    override = environ.get("AWSGUARD_CONFIG")
+    if override:
+        return os.path.expanduser(override)
+    return os.path.join(_xdg(environ, "XDG_CONFIG_HOME", ".config"), "config.toml")
+
+
+def _read_json(path: str) -> object:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return None
+    import json
+
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def cli_major(environ: Mapping[str, str]) -> int:
+    """The real CLI's major version from realcli's cache (no process); 2 when unknown.
+
+    The cache maps each real CLI path the shim has described to its version. The
+    entry used is AWSGUARD_REAL_AWS's, else the one in the earliest PATH folder;
+    without any, 2: the current CLI. The major only decides which of AWS_PROFILE /
+    AWS_DEFAULT_PROFILE (and AWS_REGION / AWS_DEFAULT_REGION) wins when both are set,
+    and that case has its own conflict mark either way.
+    """
+    data = _read_json(os.path.join(cache_dir(environ), "realcli.json"))
+    if not isinstance(data, dict) or not data:
+        return 2
+    override = environ.get("AWSGUARD_REAL_AWS")
+    entry = data.get(override) if override else None
+    if not isinstance(entry, dict):
+        rank = {d: n for n, d in reversed(list(enumerate(environ.get("PATH", "").split(":"))))}
+        ranked = sorted(
+            (rank.get(os.path.dirname(p), len(rank)), p)
+            for p, e in data.items()
+            if isinstance(e, dict)
+        )
+        entry = data[ranked[0][1]] if ranked else None
+    major = entry.get("major") if isinstance(entry, dict) else None
+    return major if major in (1, 2) else 2
+
+
+def load_settings(path: str):  # -> PromptSettings
+    from ..prompt import PromptSettings, parse_settings
+
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        return PromptSettings()
+    except OSError as err:
+        return PromptSettings(error=f"cannot read {path}: {err.strerror or err}")
+    if not raw.strip():
+        return PromptSettings()
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        return PromptSettings(error=f"{path} is not valid TOML: {err}")
+    settings = parse_settings(data)
+    if settings.error:
+        settings.error = f"{path}: {settings.error}"
+    return settings
+
+
+def _sha256_hex(text: str) -> str:
+    # The builtin module, not hashlib: loading OpenSSL costs a prompt milliseconds.
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found]  # Python <= 3.11
+    except ImportError:
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found]  # Python 3.12+
+        except ImportError:
+            from hashlib import sha256
+    return sha256(text.encode("utf-8")).hexdigest()
+
+
+def identity_dir(environ: Mapping[str, str]) -> str:
+    return os.path.join(cache_dir(environ), "identity")
+
+
+def read_identity(environ: Mapping[str, str], access_key_id: str | None):  # -> IdentityHint
+    """The identity cache entry for this key: a file under identity/ named by its sha256."""
+    if not access_key_id:
+        return None
+    folder = identity_dir(environ)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return None
+    digest = _sha256_hex(access_key_id)
+    for name in names:
+        if digest in name:
+            return _identity_hint(_read_json(os.path.join(folder, name)))
+    return None
+
+
+def _identity_hint(data: object):  # -> IdentityHint | None
+    if not isinstance(data, dict):
+        return None
+    from ..prompt import IdentityHint
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        return value if isinstance(value, str) and value else None
+
+    return IdentityHint(
+        account=text("account"), arn=text("arn"), alias=text("alias"), origin="identity cache"
+    )
+
+
+def vault_index_path(environ: Mapping[str, str]) -> str:
+    return os.path.join(state_dir(environ), "vault-index.json")
+
+
+def read_sessions(environ: Mapping[str, str]):  # -> list[SessionHint]
+    """awsguard's MFA and role sessions from the index beside the keyring (no keyring access)."""
+    data = _read_json(vault_index_path(environ))
+    sessions = data.get("sessions") if isinstance(data, dict) else None
+    if not isinstance(sessions, dict):
+        return []
+    from ..prompt import SessionHint
+
+    found = []
+    for meta in sessions.values():
+        if not isinstance(meta, dict) or not isinstance(meta.get("expiration"), str):
+            continue
+        found.append(
+            SessionHint(
+                kind=str(meta.get("kind", "")),
+                profile=str(meta.get("profile", "")),
+                expiration=meta["expiration"],
+                arn=str(meta.get("arn", "") or ""),
+                role_arn=str(meta.get("role_arn", "") or ""),
+            )
+        )
+    return found
+
+
+def watched_paths(environ: Mapping[str, str], files, res) -> list[str]:  # noqa: ANN001
+    """What the segment was computed from: the shell re-runs us when one of these changes.
+
+    A file that does not exist yet is stood in for by its nearest existing folder,
+    whose mtime changes when the file appears. Folders are listed for caches whose
+    files are added by rename (identity cache, awsguard state) or whose names we
+    cannot know in advance.
+    """
+    home = environ.get("HOME") or os.path.expanduser("~")
+    wanted = [
+        str(files.config_path),
+        str(files.credentials_path),
+        config_file(environ),
+        identity_dir(environ),
+        vault_index_path(environ),
+        os.path.join(cache_dir(environ), "realcli.json"),
+        os.path.join(home, ".aws", "sso", "cache"),
+        os.path.join(home, ".aws", "cli", "cache"),
+    ]
+    if res.expires_from and res.expires_from.startswith(("SSO token cache ", "CLI credential")):
+        wanted.append(res.expires_from.split(" cache ", 1)[1])
+    out: list[str] = []
+    for path in wanted:
+        path = os.path.abspath(path)
+        while not os.path.exists(path):
+            parent = os.path.dirname(path)
+            if parent == path:
+                break
+            path = parent
+        if path not in out:
+            out.append(path)
+    return out
+
+
+def touch_stamp(path: str, moment: float) -> None:
+    """Set the stamp's mtime to a second before we read anything (see docs/prompt.md)."""
+    stamp = moment - 1
+    try:
+        os.utime(path, (stamp, stamp))
+        return
+    except FileNotFoundError:
+        pass
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.utime(path, (stamp, stamp))
+    # A new shell: clear the stamps of shells long gone.
+    prefix = os.path.basename(path).rsplit(".", 1)[0] + "."
+    for name in os.listdir(folder):
+        if name.startswith(prefix):
+            other = os.path.join(folder, name)
+            try:
+                if os.stat(other).st_mtime < moment - STAMP_MAX_AGE:
+                    os.unlink(other)
+            except OSError:
+                pass
+
+
+def _unicode_locale(environ: Mapping[str, str]) -> bool:
+    for name in ("LC_ALL", "LC_CTYPE", "LANG"):
+        value = environ.get(name)
+        if value:
+            return "utf-8" in value.lower() or "utf8" in value.lower()
+    return False
+
+
+def _print_segment(opts: Mapping[str, object], environ: Mapping[str, str]) -> int:
+    import time
+
+    started = time.time()
+    stamp = opts.get("stamp")
+    if isinstance(stamp, str):
+        try:
+            touch_stamp(stamp, started)
+        except OSError:
+            pass  # without a stamp the shell only re-runs us more often
+
+    from datetime import datetime, timezone
+
+    from ..awsconfig import load_files
+    from ..invocation import parse
+    from ..prompt import compute, styled
+    from ..resolve import resolve
+
+    now = datetime.fromtimestamp(started, timezone.utc)
+    files = load_files(environ)
+    res = resolve(parse([]), environ, files, cli_major(environ), now=now)
+    settings = load_settings(config_file(environ))
+    identity = read_identity(environ, res.raw_access_key_id)
+    sessions = read_sessions(environ) if res.source != "env" else []
+    fmt = opts.get("format")
+    if not isinstance(fmt, str):
+        fmt = environ.get("AWSGUARD_PROMPT_FORMAT") or None
+        if fmt is not None:
+            from ..prompt import FormatError, parse_format
+
+            try:
+                parse_format(fmt)
+            except FormatError as err:
+                settings.error = f"AWSGUARD_PROMPT_FORMAT: {err}"
+                fmt = None
+    segment = compute(
+        res,
+        environ,
+        settings,
+        now,
+        identity=identity,
+        sessions=sessions,
+        fmt=fmt,
+        unicode=_unicode_locale(environ),
+    )
+    if opts.get("json"):
+        import json
+
+        sys.stdout.write(json.dumps(segment.as_dict(), indent=1, ensure_ascii=False) + "\n")
+        return 0
+    no_color = bool(environ.get("NO_COLOR"))
+    shell = opts.get("shell")
+    if isinstance(shell, str):
+        text = styled(segment.text, "" if no_color else segment.color, shell)
+        lines = [str(segment.valid_until), text, *watched_paths(environ, files, res)]
+        sys.stdout.write("\n".join(lines) + "\n")
+        return 0
+    if segment.text:
+        color = segment.color if opts.get("color") and not no_color else ""
+        sys.stdout.write(styled(segment.text, color, "ansi") + "\n")
+    return 0

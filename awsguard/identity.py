@@ -1,0 +1,333 @@
+"""Who am I: STS GetCallerIdentity (and the account alias), cached per credential.
+
+The call is made the way the real CLI would make it: a botocore session built from
+the child's environment (which may hold session credentials from awsguard's MFA
+feature) with the invocation's --profile, --region and --endpoint-url. The answer
+is cached in `cache_dir()/identity/<sha256(access key id)>.json` (0600) with the
+account, ARN, user id, alias and the time it was fetched, never a secret; the
+shell prompt segment reads the same files. When the access key id is known
+offline (environment keys, static keys, cached role credentials) a cached
+identity costs one small file read: no botocore import, no network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .errors import EXIT_REFUSED, AwsguardError
+
+# An access key's principal never changes; the alias can, so refresh now and then.
+MAX_AGE = timedelta(hours=12)
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 10
+
+
+@dataclass(frozen=True)
+class Identity:
+    account: str
+    arn: str
+    user_id: str
+    alias: str | None
+    fetched_at: str
+    endpoint_url: str | None = None
+    cached: bool = False
+
+    def record(self) -> dict[str, Any]:
+        """What the cache file holds."""
+        return {
+            "account": self.account,
+            "arn": self.arn,
+            "user_id": self.user_id,
+            "alias": self.alias,
+            "fetched_at": self.fetched_at,
+            "endpoint_url": self.endpoint_url,
+        }
+
+
+class IdentityUnknown(AwsguardError):
+    """Who the command would run as cannot be found out: awsguard refuses (77)."""
+
+    exit_code = EXIT_REFUSED
+
+
+# What fetch() returns: the access key id botocore used, and the identity.
+Fetcher = Callable[[Any, Any, Mapping[str, str]], tuple[str, Identity]]
+
+
+def cache_path(access_key_id: str, environ: Mapping[str, str] = os.environ) -> Path:
+    digest = hashlib.sha256(access_key_id.encode()).hexdigest()
+    return paths.cache_dir(environ) / "identity" / f"{digest}.json"
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def read_cached(
+    access_key_id: str,
+    environ: Mapping[str, str] = os.environ,
+    endpoint_url: str | None = None,
+    now: datetime | None = None,
+) -> Identity | None:
+    try:
+        data = json.loads(cache_path(access_key_id, environ).read_text(encoding="utf-8"))
+        fetched = datetime.fromisoformat(data["fetched_at"])
+        if fetched.tzinfo is None:
+            fetched = fetched.replace(tzinfo=timezone.utc)
+        if not (data["account"] and data["arn"]):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if (now or _now()) - fetched > MAX_AGE:
+        return None
+    # Same key, other endpoint (a local emulator): not the same answer.
+    if data.get("endpoint_url") != endpoint_url:
+        return None
+    return Identity(
+        account=str(data["account"]),
+        arn=str(data["arn"]),
+        user_id=str(data.get("user_id") or ""),
+        alias=data.get("alias") or None,
+        fetched_at=data["fetched_at"],
+        endpoint_url=data.get("endpoint_url"),
+        cached=True,
+    )
+
+
+def write_cached(
+    access_key_id: str, identity: Identity, environ: Mapping[str, str] = os.environ
+) -> None:
+    try:
+        paths.write_private(
+            cache_path(access_key_id, environ), json.dumps(identity.record(), indent=1) + "\n"
+        )
+    except OSError:
+        pass  # a cache that cannot be written only costs the next STS call
+
+
+def cached(resolution: Any, environ: Mapping[str, str] = os.environ) -> dict[str, Any] | None:
+    """The cached identity for the resolution's access key, whatever the endpoint."""
+    key = getattr(resolution, "raw_access_key_id", None)
+    if not key:
+        return None
+    try:
+        data = json.loads(cache_path(key, environ).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def offline_key(invocation: Any, resolution: Any, environ: Mapping[str, str]) -> str | None:
+    """The access key id the CLI will sign with, when it is known without a call."""
+    # Environment keys win unless --profile takes them out of the chain (botocore);
+    # the shim's child env may carry session keys the resolution never saw.
+    explicit_profile = getattr(invocation, "profile", None) is not None
+    if (
+        not explicit_profile
+        and environ.get("AWS_ACCESS_KEY_ID")
+        and environ.get("AWS_SECRET_ACCESS_KEY")
+    ):
+        return environ["AWS_ACCESS_KEY_ID"]
+    return getattr(resolution, "raw_access_key_id", None)
+
+
+def endpoint_for(invocation: Any, environ: Mapping[str, str]) -> str | None:
+    """The endpoint STS is asked at: the invocation's, else the environment's."""
+    return (
+        getattr(invocation, "endpoint_url", None)
+        or environ.get("AWS_ENDPOINT_URL_STS")
+        or environ.get("AWS_ENDPOINT_URL")
+        or None
+    )
+
+
+def identify(
+    invocation: Any,
+    resolution: Any,
+    environ: Mapping[str, str],
+    fetch: Fetcher | None = None,
+    now: datetime | None = None,
+) -> Identity:
+    """Who the command would act as. Raises IdentityUnknown with why and what to run."""
+    _refuse_expired(resolution, now)
+    endpoint = endpoint_for(invocation, environ)
+    key = offline_key(invocation, resolution, environ)
+    if key:
+        cached = read_cached(key, environ, endpoint, now)
+        if cached is not None:
+            return cached
+    used_key, found = (fetch or fetch_with_botocore)(invocation, resolution, environ)
+    if used_key != key:
+        cached = read_cached(used_key, environ, endpoint, now)
+        if cached is not None:
+            return cached
+    write_cached(used_key, found, environ)
+    return found
+
+
+def _refuse_expired(resolution: Any, now: datetime | None) -> None:
+    expires = getattr(resolution, "expires_at", None)
+    if not expires:
+        return
+    try:
+        moment = datetime.fromisoformat(str(expires).replace("Z", "+00:00"))
+    except ValueError:
+        return
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    if moment <= (now or _now()):
+        where = getattr(resolution, "expires_from", None) or "the credential source"
+        raise IdentityUnknown(
+            f"the credentials for profile {getattr(resolution, 'profile', '?')} expired at "
+            f"{expires} ({where}), so awsguard cannot confirm who this command would run as. "
+            f"{_renew_hint(resolution)}"
+        )
+
+
+def _renew_hint(resolution: Any) -> str:
+    profile = getattr(resolution, "profile", None) or "default"
+    source = getattr(resolution, "source", None)
+    option = "" if profile == "default" else f" --profile {profile}"
+    if source == "sso":
+        return f"Run `aws sso login{option}` and try again."
+    if source == "env":
+        return (
+            "Refresh or unset the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / "
+            "AWS_SESSION_TOKEN variables and try again."
+        )
+    return (
+        f"Check them with `awsguard whoami --online{option}`, renew them "
+        "(`awsguard mfa`, `aws sso login`, or new keys), and try again."
+    )
+
+
+@contextlib.contextmanager
+def process_environ(environ: Mapping[str, str]) -> Iterator[None]:
+    """os.environ replaced by `environ` for the duration: botocore reads os.environ."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(environ)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def fetch_with_botocore(
+    invocation: Any, resolution: Any, environ: Mapping[str, str]
+) -> tuple[str, Identity]:
+    """STS GetCallerIdentity (and IAM ListAccountAliases, fail-soft) as the CLI would call."""
+    import botocore.session
+    from botocore.config import Config
+    from botocore.credentials import JSONFileCache
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    profile = getattr(invocation, "profile", None)
+    region = getattr(invocation, "region", None) or getattr(resolution, "region", None)
+    endpoint = getattr(invocation, "endpoint_url", None)
+    timeouts = Config(
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        retries={"max_attempts": 2, "mode": "standard"},
+    )
+    with process_environ(environ):
+        session_vars = None
+        if getattr(resolution, "cli_major", 1) == 2:
+            # The CLI v2 reads AWS_PROFILE before AWS_DEFAULT_PROFILE, and AWS_REGION.
+            session_vars = {
+                "profile": (None, ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"], None, None),
+                "region": ("region", ["AWS_REGION", "AWS_DEFAULT_REGION"], None, None),
+            }
+        session = botocore.session.Session(session_vars=session_vars)
+        if profile is not None:
+            session.set_config_variable("profile", profile)  # as the CLI does for --profile
+        try:
+            # The CLI caches assumed-role credentials there: reuse (and fill) that cache.
+            providers = session.get_component("credential_provider")
+            cache = JSONFileCache(str(Path.home() / ".aws" / "cli" / "cache"))
+            for method in ("assume-role", "assume-role-with-web-identity"):
+                provider = providers.get_provider(method)
+                if provider is not None:
+                    provider.cache = cache
+            credentials = session.get_credentials()
+            if credentials is None:
+                raise IdentityUnknown(
+                    "no AWS credentials were found for this command, so awsguard cannot "
+                    "confirm who it would run as. Run `awsguard whoami` to see which profile "
+                    "and sources were tried, then configure credentials and try again."
+                )
+            access_key = credentials.get_frozen_credentials().access_key
+            region = region or session.get_config_variable("region") or "us-east-1"
+            sts = session.create_client(
+                "sts", region_name=region, endpoint_url=endpoint, config=timeouts
+            )
+            answer = sts.get_caller_identity()
+        except IdentityUnknown:
+            raise
+        except ClientError as err:
+            raise _client_failure(err, resolution) from None
+        except BotoCoreError as err:
+            raise IdentityUnknown(
+                f"awsguard could not ask STS who this command would run as: {err}. "
+                f"{_network_or_credentials_hint(err, resolution)}"
+            ) from None
+        except Exception as err:  # noqa: BLE001 - whatever breaks, refuse with a reason
+            raise IdentityUnknown(
+                f"awsguard could not ask STS who this command would run as "
+                f"({type(err).__name__}: {err}). {_renew_hint(resolution)}"
+            ) from None
+        alias = None
+        try:
+            iam = session.create_client(
+                "iam", region_name=region, endpoint_url=endpoint, config=timeouts
+            )
+            aliases = iam.list_account_aliases().get("AccountAliases") or []
+            alias = aliases[0] if aliases else None
+        except (BotoCoreError, ClientError):
+            pass  # not permitted or not reachable: the alias is a nicety
+    identity = Identity(
+        account=str(answer.get("Account", "")),
+        arn=str(answer.get("Arn", "")),
+        user_id=str(answer.get("UserId", "")),
+        alias=alias,
+        fetched_at=_now().isoformat(timespec="seconds"),
+        endpoint_url=endpoint_for(invocation, environ),
+    )
+    return access_key, identity
+
+
+def _client_failure(err: Any, resolution: Any) -> IdentityUnknown:
+    code = err.response.get("Error", {}).get("Code", "")
+    message = err.response.get("Error", {}).get("Message", "") or str(err)
+    if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
+        why = "the credentials have expired"
+    elif code in ("InvalidClientTokenId", "UnrecognizedClientException", "AuthFailure"):
+        why = "AWS does not recognise the access key (deleted, deactivated or mistyped)"
+    elif code == "SignatureDoesNotMatch":
+        why = "the secret key does not match the access key"
+    else:
+        why = "STS refused the call"
+    return IdentityUnknown(
+        f"awsguard could not confirm who this command would run as: {why} "
+        f"({code}: {message}). {_renew_hint(resolution)}"
+    )
+
+
+def _network_or_credentials_hint(err: Any, resolution: Any) -> str:
+    name = type(err).__name__
+    if "Endpoint" in name or "Connect" in name or "Timeout" in name:
+        return (
+            "Check the network (and any --endpoint-url or AWS_ENDPOINT_URL), then try again; "
+            "`awsguard whoami --online` repeats the call."
+        )
+    return _renew_hint(resolution)

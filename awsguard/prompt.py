@@ -1,0 +1,573 @@
+"""The shell prompt segment: who the next `aws` command acts as, computed from plain data.
+
+Everything here is pure: the command (awsguard/commands/prompt.py) reads the files
+and hands over a Resolution, the prompt settings, the identity-cache entry and the
+awsguard session index. A prompt runs on every Enter, so nothing here may import
+anything heavy or touch the network.
+
+The format is a string of literal text, `{placeholder}`s and optional `[...]` groups:
+a group is dropped whole when any placeholder inside it is empty, so
+`{profile}[@{account}]` prints `dev@123456789012`, or `dev` when the account is unknown.
+`[[`, `]]`, `{{` and `}}` print a literal bracket or brace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .resolve import Resolution
+
+DEFAULT_FORMAT = "[{conflict} ]{profile}[@{account_label}][ {region}][ {expires_in}]"
+PLACEHOLDERS = (
+    "profile",
+    "source",
+    "account",
+    "account_name",
+    "account_label",
+    "region",
+    "expires_in",
+    "expires_at",
+    "conflict",
+    "conflict_mark",
+)
+CONFIG_ERROR = "awsguard-config"
+DEFAULT_PROTECTED_COLOR = "red"
+DEFAULT_CONFLICT_COLOR = "yellow"
+
+_SGR = {
+    "bold": "1",
+    "dim": "2",
+    "italic": "3",
+    "underline": "4",
+    "black": "30",
+    "red": "31",
+    "green": "32",
+    "yellow": "33",
+    "blue": "34",
+    "magenta": "35",
+    "cyan": "36",
+    "white": "37",
+    "bright_black": "90",
+    "bright_red": "91",
+    "bright_green": "92",
+    "bright_yellow": "93",
+    "bright_blue": "94",
+    "bright_magenta": "95",
+    "bright_cyan": "96",
+    "bright_white": "97",
+}
+
+
+class FormatError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ColorRule:
+    color: str
+    profile: str | None = None  # globs
+    account: str | None = None
+    account_name: str | None = None
+    source: str | None = None
+    protected: bool | None = None
+
+
+@dataclass
+class PromptSettings:
+    format: str = DEFAULT_FORMAT
+    colors: list[ColorRule] = field(default_factory=list)
+    # account id -> {"name": str, "protected": bool}
+    accounts: dict[str, dict[str, object]] = field(default_factory=dict)
+    conflict_mark: str | None = None  # None: ⚠ in a UTF-8 locale, else !
+    ignore_conflicts: frozenset[str] = frozenset()
+    protected_color: str = DEFAULT_PROTECTED_COLOR
+    conflict_color: str = DEFAULT_CONFLICT_COLOR
+    color: str = ""  # everything else
+    # Set when the awsguard config could not be used: the segment shows a mark.
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class IdentityHint:
+    """What the identity cache (or an awsguard session) knows about a key: never a secret."""
+
+    account: str | None = None
+    arn: str | None = None
+    alias: str | None = None
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class SessionHint:
+    """One awsguard session from its index (${XDG_STATE_HOME}/awsguard/vault-index.json)."""
+
+    kind: str
+    profile: str
+    expiration: str
+    arn: str = ""
+    role_arn: str = ""
+
+
+@dataclass
+class Segment:
+    shown: bool
+    profile: str | None = None
+    source: str | None = None
+    account: str | None = None
+    account_from: str | None = None
+    account_name: str | None = None
+    region: str | None = None
+    expires_at: str | None = None
+    expires_from: str | None = None
+    seconds_left: int | None = None
+    expired: bool = False
+    conflicts: list[str] = field(default_factory=list)
+    protected: bool = False
+    color: str = ""
+    text: str = ""
+    # Epoch second when the text next changes by itself (a countdown), 0 for never.
+    valid_until: int = 0
+    config_error: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "shown": self.shown,
+            "segment": self.text,
+            "profile": self.profile,
+            "source": self.source,
+            "account": self.account,
+            "account_from": self.account_from,
+            "account_name": self.account_name,
+            "region": self.region,
+            "expires_at": self.expires_at,
+            "expires_from": self.expires_from,
+            "expires_in": expires_in_text(self.seconds_left),
+            "seconds_left": self.seconds_left,
+            "expired": self.expired,
+            "conflicts": list(self.conflicts),
+            "protected": self.protected,
+            "color": self.color or None,
+            "valid_until": self.valid_until or None,
+            "config_error": self.config_error,
+        }
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+def parse_settings(data: Mapping[str, object]) -> PromptSettings:
+    """The `[prompt]` and `[accounts]` tables of a parsed awsguard config.
+
+    A wrong value makes `error` say what and where; the rest still applies, and the
+    default format is used if the format itself is wrong.
+    """
+    settings = PromptSettings()
+    problems: list[str] = []
+    prompt = data.get("prompt", {})
+    if not isinstance(prompt, dict):
+        problems.append("[prompt] is not a table")
+        prompt = {}
+    fmt = prompt.get("format")
+    if fmt is not None:
+        if not isinstance(fmt, str):
+            problems.append("prompt.format is not a string")
+        else:
+            try:
+                parse_format(fmt)
+                settings.format = fmt
+            except FormatError as err:
+                problems.append(f"prompt.format: {err}")
+    for key in ("conflict_mark", "protected_color", "conflict_color", "color"):
+        value = prompt.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            problems.append(f"prompt.{key} is not a string")
+            continue
+        if key != "conflict_mark" and value and sgr(value) is None:
+            problems.append(f"prompt.{key}: unknown colour {value!r}")
+            continue
+        setattr(settings, key, value)
+    ignore = prompt.get("ignore_conflicts", [])
+    if isinstance(ignore, list) and all(isinstance(c, str) for c in ignore):
+        settings.ignore_conflicts = frozenset(ignore)
+    else:
+        problems.append("prompt.ignore_conflicts is not a list of conflict codes")
+    rules = prompt.get("color", [])
+    if not isinstance(rules, list):
+        problems.append("prompt.color must be an array of tables ([[prompt.color]])")
+        rules = []
+    for number, rule in enumerate(rules, start=1):
+        parsed = _parse_rule(rule)
+        if isinstance(parsed, str):
+            problems.append(f"[[prompt.color]] #{number}: {parsed}")
+        else:
+            settings.colors.append(parsed)
+    accounts = data.get("accounts", {})
+    if isinstance(accounts, dict):
+        for account_id, entry in accounts.items():
+            if isinstance(entry, dict):
+                settings.accounts[str(account_id)] = {
+                    "name": entry.get("name") if isinstance(entry.get("name"), str) else None,
+                    "protected": entry.get("protected") is True,
+                }
+    else:
+        problems.append("[accounts] is not a table")
+    if problems:
+        settings.error = "; ".join(problems)
+    return settings
+
+
+def _parse_rule(rule: object) -> ColorRule | str:
+    if not isinstance(rule, dict):
+        return "not a table"
+    color = rule.get("color")
+    if not isinstance(color, str) or sgr(color) is None:
+        return f"unknown colour {color!r}"
+    known = {"color", "profile", "account", "account_name", "source", "protected"}
+    unknown = sorted(set(rule) - known)
+    if unknown:
+        return f"unknown key {unknown[0]!r} (use {', '.join(sorted(known))})"
+    globs: dict[str, str | None] = {}
+    for key in ("profile", "account", "account_name", "source"):
+        value = rule.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"{key} is not a string"
+        globs[key] = value
+    protected = rule.get("protected")
+    if protected is not None and not isinstance(protected, bool):
+        return "protected is not true or false"
+    return ColorRule(color=color, protected=protected, **globs)
+
+
+def sgr(color: str) -> str | None:
+    """ANSI SGR parameters for `bold red`, `bright_cyan`, `208` or `#ff8800`; None if unknown."""
+    codes = []
+    for word in color.lower().replace(",", " ").split():
+        if word in _SGR:
+            codes.append(_SGR[word])
+        elif word.isdigit() and int(word) < 256:
+            codes.append(f"38;5;{int(word)}")
+        elif len(word) == 7 and word.startswith("#"):
+            try:
+                r, g, b = (int(word[i : i + 2], 16) for i in (1, 3, 5))
+            except ValueError:
+                return None
+            codes.append(f"38;2;{r};{g};{b}")
+        else:
+            return None
+    return ";".join(codes)
+
+
+# --- the format language ------------------------------------------------------------------------
+
+# A parsed format: literal strings, ("ph", name), and ("group", [parts]).
+Part = str | tuple
+
+
+def parse_format(fmt: str) -> list[Part]:
+    return _parse_parts(fmt, 0, nested=False)[0]
+
+
+def _parse_parts(fmt: str, i: int, nested: bool) -> tuple[list[Part], int]:
+    parts: list[Part] = []
+    literal = ""
+    while i < len(fmt):
+        ch = fmt[i]
+        pair = fmt[i : i + 2]
+        if pair in ("[[", "]]", "{{", "}}"):
+            literal += ch
+            i += 2
+        elif ch == "{":
+            end = fmt.find("}", i)
+            if end < 0:
+                raise FormatError(f"unclosed {{ at position {i + 1}")
+            name = fmt[i + 1 : end]
+            if name not in PLACEHOLDERS:
+                raise FormatError(
+                    f"unknown placeholder {{{name}}} (known: "
+                    + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+                    + ")"
+                )
+            if literal:
+                parts.append(literal)
+                literal = ""
+            parts.append(("ph", name))
+            i = end + 1
+        elif ch == "[":
+            if literal:
+                parts.append(literal)
+                literal = ""
+            group, i = _parse_parts(fmt, i + 1, nested=True)
+            parts.append(("group", group))
+        elif ch == "]":
+            if not nested:
+                raise FormatError(f"] without [ at position {i + 1}")
+            if literal:
+                parts.append(literal)
+            return parts, i + 1
+        elif ch == "}":
+            raise FormatError(f"}} without {{ at position {i + 1}")
+        else:
+            literal += ch
+            i += 1
+    if nested:
+        raise FormatError("unclosed [")
+    if literal:
+        parts.append(literal)
+    return parts, i
+
+
+def render_format(parts: list[Part], values: Mapping[str, str]) -> str | None:
+    """The text, or None when a placeholder is empty (so that the enclosing group drops)."""
+    out = []
+    complete = True
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif part[0] == "ph":
+            value = values.get(part[1], "")
+            if not value:
+                complete = False
+            out.append(value)
+        else:
+            inner = render_format(part[1], values)
+            if inner is not None:
+                out.append(inner)
+    text = "".join(out)
+    return text if complete else None
+
+
+def render_top(parts: list[Part], values: Mapping[str, str]) -> str:
+    """Top level: an empty placeholder outside any group prints as nothing."""
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif part[0] == "ph":
+            out.append(values.get(part[1], ""))
+        else:
+            inner = render_format(part[1], values)
+            if inner is not None:
+                out.append(inner)
+    return "".join(out)
+
+
+# --- computing the segment ----------------------------------------------------------------------
+
+
+def expires_in_text(seconds_left: int | None) -> str:
+    """`expired`, `17m`, `3h05m`; minutes are rounded up, so `1m` until the last second."""
+    if seconds_left is None:
+        return ""
+    if seconds_left <= 0:
+        return "expired"
+    minutes = -(-seconds_left // 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours >= 48:
+        return f"{hours // 24}d"
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+
+
+def _next_change(expires_epoch: int, now_epoch: int) -> int:
+    """The epoch second when expires_in_text() next shows something else."""
+    left = expires_epoch - now_epoch
+    if left <= 0:
+        return 0
+    minutes = -(-left // 60)
+    if minutes > 48 * 60:
+        return now_epoch + 3600  # shown in days: an hourly look is plenty
+    return expires_epoch - (minutes - 1) * 60
+
+
+def account_from_arn(arn: str | None) -> str | None:
+    # arn:partition:service:region:account-id:resource
+    if not arn:
+        return None
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and parts[4].isdigit() and len(parts[4]) == 12:
+        return parts[4]
+    return None
+
+
+def _glob(pattern: str | None, value: str | None) -> bool:
+    if pattern is None:
+        return True
+    if value is None:
+        return False
+    from fnmatch import fnmatchcase
+
+    return fnmatchcase(value, pattern)
+
+
+def pick_color(segment: Segment, settings: PromptSettings) -> str:
+    for rule in settings.colors:
+        if rule.protected is not None and rule.protected != segment.protected:
+            continue
+        if (
+            _glob(rule.profile, segment.profile)
+            and _glob(rule.account, segment.account)
+            and _glob(rule.account_name, segment.account_name)
+            and _glob(rule.source, segment.source)
+        ):
+            return rule.color
+    if segment.protected:
+        return settings.protected_color
+    if segment.conflicts:
+        return settings.conflict_color
+    return settings.color
+
+
+def _in_play(res: Resolution, environ: Mapping[str, str]) -> bool:
+    if res.source is not None or res.profile_from != "default":
+        return True
+    return any(
+        environ.get(name)
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    )
+
+
+def _parse_epoch(text: str | None) -> int | None:
+    if not text:
+        return None
+    from .resolve import _parse_time  # the same reading of timestamps as the resolver
+
+    moment = _parse_time(text)
+    return int(moment.timestamp()) if moment else None
+
+
+def compute(
+    res: Resolution,
+    environ: Mapping[str, str],
+    settings: PromptSettings,
+    now: datetime,
+    identity: IdentityHint | None = None,
+    sessions: list[SessionHint] | None = None,
+    fmt: str | None = None,
+    unicode: bool = True,
+) -> Segment:
+    """The segment for `res`; `fmt` overrides the configured format (already validated)."""
+    if not _in_play(res, environ):
+        return Segment(shown=False)
+    seg = Segment(shown=True, source=res.source, region=res.region)
+    seg.profile = "env" if res.source == "env" else res.profile
+    now_epoch = int(now.timestamp())
+
+    session = _matching_session(res, sessions or [])
+    _pick_account(seg, res, environ, identity, session)
+    if seg.account and seg.account in settings.accounts:
+        entry = settings.accounts[seg.account]
+        seg.account_name = entry.get("name") or seg.account_name  # type: ignore[assignment]
+        seg.protected = bool(entry.get("protected"))
+    if seg.account_name is None and identity is not None and identity.alias:
+        if identity.account == seg.account:
+            seg.account_name = identity.alias
+
+    seg.expires_at, seg.expires_from = res.expires_at, res.expires_from
+    if seg.expires_at is None and session is not None:
+        seg.expires_at = session.expiration
+        seg.expires_from = f"awsguard {session.kind} session"
+    expires_epoch = _parse_epoch(seg.expires_at)
+    if expires_epoch is not None:
+        seg.seconds_left = expires_epoch - now_epoch
+        seg.expired = seg.seconds_left <= 0
+        seg.valid_until = _next_change(expires_epoch, now_epoch)
+
+    seg.conflicts = [
+        c.code
+        for c in res.conflicts
+        if c.applies_to_shim and c.code not in settings.ignore_conflicts
+    ]
+    if settings.error:
+        seg.config_error = settings.error
+        seg.conflicts.append(CONFIG_ERROR)
+    seg.color = pick_color(seg, settings)
+
+    mark = settings.conflict_mark
+    if mark is None:
+        mark = "⚠" if unicode else "!"
+    conflict = ""
+    if seg.conflicts:
+        conflict = mark + seg.conflicts[0]
+        if len(seg.conflicts) > 1:
+            conflict += f"+{len(seg.conflicts) - 1}"
+    values = {
+        "profile": seg.profile or "",
+        "source": seg.source or "",
+        "account": seg.account or "",
+        "account_name": seg.account_name or "",
+        "account_label": seg.account_name or seg.account or "",
+        "region": seg.region or "",
+        "expires_in": expires_in_text(seg.seconds_left),
+        "expires_at": seg.expires_at or "",
+        "conflict": conflict,
+        "conflict_mark": mark if seg.conflicts else "",
+    }
+    chosen = fmt if fmt is not None else settings.format
+    seg.text = render_top(parse_format(chosen), values).replace("\n", " ").strip()
+    return seg
+
+
+def _matching_session(res: Resolution, sessions: list[SessionHint]) -> SessionHint | None:
+    """The awsguard session the shim would hand the CLI for this profile, if any."""
+    if res.source == "env":
+        return None
+    best: SessionHint | None = None
+    for session in sessions:
+        if session.profile != res.profile:
+            continue
+        if session.kind == "role" and res.role_arn and session.role_arn != res.role_arn:
+            continue
+        # A role session beats the MFA session it was made from.
+        if best is None or (session.kind == "role" and best.kind != "role"):
+            best = session
+        elif session.kind == best.kind and session.expiration > best.expiration:
+            best = session
+    return best
+
+
+def _pick_account(
+    seg: Segment,
+    res: Resolution,
+    environ: Mapping[str, str],
+    identity: IdentityHint | None,
+    session: SessionHint | None,
+) -> None:
+    # What the configuration names outright beats what a cache remembers.
+    candidates: list[tuple[str | None, str]] = []
+    if res.source in ("assume-role", "assume-role-with-web-identity"):
+        candidates.append((account_from_arn(res.role_arn), "role_arn"))
+    if res.source == "sso" or res.sso_account_id:
+        candidates.append((res.sso_account_id, "sso_account_id"))
+    if identity is not None:
+        candidates.append((identity.account or account_from_arn(identity.arn), identity.origin))
+    if session is not None:
+        candidates.append((account_from_arn(session.arn), f"awsguard {session.kind} session"))
+    if res.source == "env":
+        candidates.append((environ.get("AWS_ACCOUNT_ID") or None, "AWS_ACCOUNT_ID"))
+    for account, origin in candidates:
+        if account:
+            seg.account, seg.account_from = account, origin
+            return
+
+
+# --- output for a shell -------------------------------------------------------------------------
+
+
+def styled(text: str, color: str, shell: str) -> str:
+    """`text` in `color` for a prompt of `shell` (bash, zsh, fish, ansi), or plain (plain)."""
+    if shell == "zsh":
+        text = text.replace("%", "%%")
+    params = sgr(color) if color else None
+    if not params or shell == "plain":
+        return text
+    start, end = f"\033[{params}m", "\033[0m"
+    if shell == "bash":
+        # readline's markers for invisible characters: \[ \] are not honoured in
+        # a value that PS1 expands, these are.
+        start, end = f"\001{start}\002", f"\001{end}\002"
+    elif shell == "zsh":
+        start, end = f"%{{{start}%}}", f"%{{{end}%}}"
+    return f"{start}{text}{end}"

@@ -1,0 +1,498 @@
+"""awsguard's own config file (TOML) as data, and the confirmation rules it holds.
+
+`load_config(environ)` reads `paths.config_file(environ)` once and never raises: a
+broken file is recorded in `Config.error` (a ConfigError naming the file, line and
+column) so each caller picks its own failure policy. Other features read their
+tables with `Config.section("sessions")`.
+
+`Config.plan(classification, resolution, identity)` decides how hard to ask before a
+command runs: `never`, `confirm` (y/N), `type` (type the account's name) or `deny`.
+The most specific rule wins; from most to least specific:
+
+  1. a [[rules]] entry naming a command or IAM action *and* an account or profile
+  2. a [[rules]] entry naming a command or IAM action
+  3. an account: [accounts."<id>"] (protected = true means `type`), or a [[rules]]
+     entry with `account = ...` (and maybe `profile = ...`)
+  4. a profile glob: [[rules]] profile = "*prod*"
+  5. the risk: [[rules]] risk = "write", or the [risk] table
+  6. built-in: destructive and permissions -> confirm, read and write -> never
+
+Account and profile rules (3, 4) tighten or relax commands that the risk already
+guards (level 5/6 is not `never`); give them `risk = [...]` to reach other risks.
+Between rules of the same rank, the stricter level wins. Pure: no I/O besides
+reading the file in `load_config`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import paths
+from .errors import AwsguardError
+
+LEVELS = ("never", "confirm", "type", "deny")
+RISKS = ("read", "write", "permissions", "destructive")
+DEFAULT_RISK_LEVELS = {
+    "read": "never",
+    "write": "never",
+    "permissions": "confirm",
+    "destructive": "confirm",
+}
+PROTECTED_LEVEL = "type"
+CONFLICT_ACTIONS = ("warn", "block", "off")
+DEFAULT_CONFLICT_ACTION = "warn"
+# The risks that need a confirmation by default: a broken config fails closed for them.
+GUARDED_BY_DEFAULT = ("permissions", "destructive")
+
+RULE_KEYS = {"profile", "account", "command", "action", "risk", "confirm"}
+ACCOUNT_KEYS = {"name", "protected", "confirm"}
+
+TIER_WHAT_WHERE = 1
+TIER_WHAT = 2
+TIER_ACCOUNT = 3
+TIER_PROFILE = 4
+TIER_RISK = 5
+TIER_BUILTIN = 6
+
+
+class ConfigError(AwsguardError):
+    """awsguard's config file cannot be used: one paragraph naming the file and the line."""
+
+    def __init__(
+        self, message: str, path: Path, line: int | None = None, column: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str | None = None
+    protected: bool = False
+    confirm: str | None = None
+
+    @property
+    def level(self) -> str | None:
+        """The level this entry sets for guarded commands, or None (a name only)."""
+        if self.confirm is not None:
+            return self.confirm
+        return PROTECTED_LEVEL if self.protected else None
+
+
+@dataclass(frozen=True)
+class Rule:
+    level: str
+    origin: str  # where the rule was written: `[[rules]] #2` or `[accounts."123..."]`
+    profile: str | None = None
+    account: str | None = None
+    command: str | None = None
+    action: str | None = None
+    risks: frozenset[str] = frozenset()
+
+    @property
+    def tier(self) -> int:
+        what = self.command is not None or self.action is not None
+        where = self.account is not None or self.profile is not None
+        if what:
+            return TIER_WHAT_WHERE if where else TIER_WHAT
+        if self.account is not None:
+            return TIER_ACCOUNT
+        if self.profile is not None:
+            return TIER_PROFILE
+        return TIER_RISK
+
+    def selectors(self) -> str:
+        parts = []
+        for key in ("command", "action", "account", "profile"):
+            value = getattr(self, key)
+            if value is not None:
+                parts.append(f'{key} = "{value}"')
+        if self.risks:
+            parts.append("risk = " + ", ".join(sorted(self.risks)))
+        return ", ".join(parts) or "(every command)"
+
+
+@dataclass(frozen=True)
+class Decision:
+    level: str  # never | confirm | type | deny
+    because: str  # the rule that decided, and where it was written
+    # True when a rule keyed on the account could change this decision once the
+    # identity is known (plan() was called without one).
+    identity_needed: bool = False
+    rule: Rule | None = None
+
+
+@dataclass
+class Config:
+    path: Path
+    exists: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+    error: ConfigError | None = None
+    risk_levels: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RISK_LEVELS))
+    # risk -> where its level comes from ("built-in default" or "[risk] in <file>")
+    risk_origins: dict[str, str] = field(default_factory=dict)
+    accounts: dict[str, Account] = field(default_factory=dict)
+    rules: list[Rule] = field(default_factory=list)
+    conflicts: dict[str, str] = field(default_factory=dict)
+
+    # -- raw sections, for the other features' tables
+
+    def section(self, name: str) -> dict[str, Any]:
+        value = self.data.get(name, {})
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The whole parsed file ({} when absent or broken)."""
+        return self.data
+
+    def raise_for_error(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    # -- typed accessors
+
+    def conflict_action(self, code: str) -> str:
+        """What to do about a resolution conflict (issue 3): warn, block or off."""
+        return self.conflicts.get(code, self.conflicts.get("default", DEFAULT_CONFLICT_ACTION))
+
+    def account(self, account_id: str | None) -> Account | None:
+        return self.accounts.get(account_id or "")
+
+    def account_name(self, account_id: str | None) -> str | None:
+        entry = self.account(account_id)
+        return entry.name if entry else None
+
+    def all_rules(self) -> list[Rule]:
+        """Every rule, account entries included, most specific rank first."""
+        found = list(self.rules)
+        for entry in self.accounts.values():
+            if entry.level is not None:
+                why = (
+                    "protected = true" if entry.confirm is None else f'confirm = "{entry.confirm}"'
+                )
+                found.append(
+                    Rule(
+                        level=entry.level,
+                        origin=f'[accounts."{entry.id}"] ({why})',
+                        account=entry.id,
+                    )
+                )
+        return sorted(found, key=lambda r: r.tier)
+
+    # -- the decision
+
+    def plan(
+        self,
+        classification: Any,
+        resolution: Any = None,
+        identity: Mapping[str, Any] | None = None,
+        invocation: Any = None,
+    ) -> Decision:
+        """How hard to ask before this command runs, and which rule says so."""
+        risk = _risk_name(classification)
+        if self.error is not None:
+            # Fail closed for what would be guarded by default, open for the rest.
+            if risk in GUARDED_BY_DEFAULT:
+                return Decision("deny", f"the config file is broken: {self.error}")
+            return Decision("never", f"the config file is broken ({self.path}); reads pass")
+        base = self.risk_levels.get(risk, "confirm")
+        base_origin = self.risk_origins.get(risk, "built-in default")
+        facts = _Facts.of(classification, resolution, identity, invocation, self)
+
+        best: tuple[Rule, int] | None = None
+        identity_needed = False
+        for rule in self.all_rules():
+            if rule.tier in (TIER_ACCOUNT, TIER_PROFILE) and not rule.risks and base == "never":
+                continue  # account/profile rules only reach guarded risks unless told
+            match = _matches(rule, facts, risk)
+            if match is None:
+                identity_needed = True
+                continue
+            if not match:
+                continue
+            strength = LEVELS.index(rule.level)
+            if (
+                best is None
+                or rule.tier < best[0].tier
+                or (rule.tier == best[0].tier and strength > best[1])
+            ):
+                best = (rule, strength)
+        if best is None:
+            return Decision(
+                base,
+                f"{base_origin} for {risk} commands",
+                identity_needed=identity_needed and identity is None,
+            )
+        rule = best[0]
+        # An unknown-account rule only matters if it outranks the winner.
+        needed = identity is None and any(
+            r.account is not None and r.tier <= rule.tier and _matches(r, facts, risk) is None
+            for r in self.all_rules()
+        )
+        return Decision(
+            rule.level,
+            f"{rule.origin} ({rule.selectors()}) in {self.path}",
+            identity_needed=needed,
+            rule=rule,
+        )
+
+
+@dataclass(frozen=True)
+class _Facts:
+    profile: str | None
+    account_ids: frozenset[str]  # empty: not known yet
+    commands: tuple[str, ...]
+    action: str | None
+
+    @staticmethod
+    def of(
+        classification: Any,
+        resolution: Any,
+        identity: Mapping[str, Any] | None,
+        invocation: Any,
+        config: Config,
+    ) -> _Facts:
+        profile = getattr(resolution, "profile", None)
+        if profile is None and invocation is not None:
+            profile = getattr(invocation, "profile", None)
+        names: set[str] = set()
+        if identity and identity.get("account"):
+            account = str(identity["account"])
+            names.add(account)
+            for extra in (config.account_name(account), identity.get("alias")):
+                if extra:
+                    names.add(str(extra))
+        return _Facts(
+            profile=profile,
+            account_ids=frozenset(names),
+            commands=_command_names(classification, invocation),
+            action=getattr(classification, "action", None),
+        )
+
+
+def _risk_name(classification: Any) -> str:
+    risk = getattr(classification, "risk", classification)
+    return str(getattr(risk, "value", risk))
+
+
+def _kebab(api: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", api).lower()
+
+
+def _command_names(classification: Any, invocation: Any) -> tuple[str, ...]:
+    """The ways a person may write this command in a rule: `ec2 terminate-instances`,
+    `ec2 TerminateInstances`, `s3 rb`."""
+    names: list[str] = []
+    if invocation is not None and getattr(invocation, "service", None):
+        operation = getattr(invocation, "operation", None) or ""
+        names.append(f"{invocation.service} {operation}".strip())
+    service = getattr(classification, "service", None) or ""
+    operation = getattr(classification, "operation", None) or ""
+    if operation.startswith(f"{service} "):
+        names.append(operation)
+    elif service and operation:
+        names.append(f"{service} {operation}")
+        names.append(f"{service} {_kebab(operation)}")
+    return tuple(dict.fromkeys(names))
+
+
+def _matches(rule: Rule, facts: _Facts, risk: str) -> bool | None:
+    """True/False; None when only the (unknown) account decides."""
+    if rule.risks and risk not in rule.risks:
+        return False
+    if rule.profile is not None and not (
+        facts.profile is not None and fnmatch.fnmatchcase(facts.profile, rule.profile)
+    ):
+        return False
+    if rule.command is not None and not any(
+        fnmatch.fnmatchcase(name.lower(), rule.command.lower()) for name in facts.commands
+    ):
+        return False
+    if rule.action is not None and not (
+        facts.action and fnmatch.fnmatchcase(facts.action.lower(), rule.action.lower())
+    ):
+        return False
+    if rule.account is not None:
+        if not facts.account_ids:
+            return None
+        return rule.account in facts.account_ids
+    return True
+
+
+# ---------------------------------------------------------------------------
+# Loading
+
+_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def load_config(environ: Mapping[str, str] = os.environ) -> Config:
+    """The config at paths.config_file(environ); defaults when there is none.
+
+    Never raises: a file that cannot be read or parsed, or a bad value in the
+    tables this module owns, is recorded in `Config.error`.
+    """
+    path = paths.config_file(environ)
+    config = Config(path=path)
+    config.risk_origins = {risk: "built-in default" for risk in RISKS}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return config
+    except (OSError, UnicodeDecodeError) as err:
+        config.exists = True
+        config.error = ConfigError(
+            f"cannot read the config file {path}: {getattr(err, 'strerror', None) or err}. "
+            "Fix its permissions or encoding (UTF-8), or move it aside to use the defaults.",
+            path,
+        )
+        return config
+    config.exists = True
+    return parse_config(text, path, config)
+
+
+def parse_config(text: str, path: Path, config: Config | None = None) -> Config:
+    config = config or Config(path=path, exists=True)
+    if not config.risk_origins:
+        config.risk_origins = {risk: "built-in default" for risk in RISKS}
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        config.error = _syntax_error(str(err), text, path)
+        return config
+    config.data = data
+    try:
+        _read_tables(config, data)
+    except ConfigError as err:
+        config.error = err
+    return config
+
+
+def _syntax_error(detail: str, text: str, path: Path) -> ConfigError:
+    found = _POSITION.search(detail)
+    line = column = None
+    where = ""
+    if found:
+        line, column = int(found.group(1)), int(found.group(2))
+        detail = _POSITION.sub("", detail).strip()
+        lines = text.splitlines()
+        shown = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+        where = f" at line {line}, column {column}" + (f" (`{shown}`)" if shown else "")
+    return ConfigError(
+        f"the config file {path} is not valid TOML{where}: {detail}. "
+        "Fix that line (https://toml.io), or move the file aside to use the defaults; "
+        "until then awsguard refuses commands that need a confirmation.",
+        path,
+        line,
+        column,
+    )
+
+
+def _bad(path: Path, where: str, message: str) -> ConfigError:
+    return ConfigError(
+        f"the config file {path}: {where}: {message}. Until this is fixed awsguard "
+        "refuses commands that need a confirmation; `awsguard config` shows the rules.",
+        path,
+    )
+
+
+def _level(path: Path, where: str, value: Any) -> str:
+    if value not in LEVELS:
+        raise _bad(path, where, f"{value!r} is not one of {', '.join(LEVELS)}")
+    return value
+
+
+def _read_tables(config: Config, data: dict[str, Any]) -> None:
+    path = config.path
+    risk_table = data.get("risk", {})
+    if not isinstance(risk_table, dict):
+        raise _bad(path, "risk", "must be a table ([risk])")
+    for key, value in risk_table.items():
+        if key not in RISKS:
+            raise _bad(path, f"[risk] {key}", f"unknown risk; use one of {', '.join(RISKS)}")
+        config.risk_levels[key] = _level(path, f"[risk] {key}", value)
+        config.risk_origins[key] = f"[risk] in {path}"
+
+    accounts = data.get("accounts", {})
+    if not isinstance(accounts, dict):
+        raise _bad(path, "accounts", 'must be tables ([accounts."123456789012"])')
+    for account_id, entry in accounts.items():
+        where = f'[accounts."{account_id}"]'
+        if not re.fullmatch(r"[0-9]{12}", account_id):
+            raise _bad(path, where, "an account id is 12 digits (quote it as a key)")
+        if not isinstance(entry, dict):
+            raise _bad(path, where, "must be a table with name, protected, confirm")
+        unknown = set(entry) - ACCOUNT_KEYS
+        if unknown:
+            raise _bad(path, where, f"unknown key {sorted(unknown)[0]!r}")
+        name = entry.get("name")
+        if name is not None and (not isinstance(name, str) or not name.strip()):
+            raise _bad(path, f"{where} name", "must be a non-empty string")
+        protected = entry.get("protected", False)
+        if not isinstance(protected, bool):
+            raise _bad(path, f"{where} protected", "must be true or false")
+        confirm = entry.get("confirm")
+        if confirm is not None:
+            _level(path, f"{where} confirm", confirm)
+        config.accounts[account_id] = Account(account_id, name, protected, confirm)
+
+    names = {a.name: a.id for a in config.accounts.values() if a.name}
+    rules = data.get("rules", [])
+    if not isinstance(rules, list):
+        raise _bad(path, "rules", "must be an array of tables ([[rules]])")
+    for number, entry in enumerate(rules, 1):
+        where = f"[[rules]] #{number}"
+        if not isinstance(entry, dict):
+            raise _bad(path, where, "must be a table")
+        unknown = set(entry) - RULE_KEYS
+        if unknown:
+            raise _bad(path, where, f"unknown key {sorted(unknown)[0]!r}")
+        if "confirm" not in entry:
+            raise _bad(path, where, 'needs confirm = "never" | "confirm" | "type" | "deny"')
+        for key in ("profile", "account", "command", "action"):
+            if key in entry and (not isinstance(entry[key], str) or not entry[key].strip()):
+                raise _bad(path, f"{where} {key}", "must be a non-empty string")
+        raw_risk = entry.get("risk", [])
+        risks = [raw_risk] if isinstance(raw_risk, str) else raw_risk
+        if not isinstance(risks, list) or any(r not in RISKS for r in risks):
+            raise _bad(path, f"{where} risk", f"must be one or a list of {', '.join(RISKS)}")
+        account = entry.get("account")
+        if account is not None:
+            account = names.get(account, account)
+        command = entry.get("command")
+        config.rules.append(
+            Rule(
+                level=_level(path, f"{where} confirm", entry["confirm"]),
+                origin=where,
+                profile=entry.get("profile"),
+                account=account,
+                command=" ".join(command.split()) if command else None,
+                action=entry.get("action"),
+                risks=frozenset(risks),
+            )
+        )
+
+    conflicts = data.get("conflicts", {})
+    if not isinstance(conflicts, dict):
+        raise _bad(path, "conflicts", "must be a table ([conflicts])")
+    for code, action in conflicts.items():
+        if action not in CONFLICT_ACTIONS:
+            raise _bad(
+                path,
+                f"[conflicts] {code}",
+                f"{action!r} is not one of {', '.join(CONFLICT_ACTIONS)}",
+            )
+        config.conflicts[code] = action

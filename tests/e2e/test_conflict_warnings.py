@@ -1,0 +1,88 @@
+"""Credential precedence traps are reported by the installed shim, on stderr, before the CLI runs."""
+
+from __future__ import annotations
+
+import json
+
+from fixtures.install import run_aws
+
+
+def write_config(home, text: str) -> None:
+    (home / ".aws" / "config").write_text(text)
+
+
+def awsguard_config(home, text: str) -> None:
+    path = home / ".config" / "awsguard" / "config.toml"
+    path.write_text('[conflicts]\n"endpoint-override" = "off"\n' + text)
+
+
+def test_env_keys_over_aws_profile_warn_on_stderr_only(aws_env, home):
+    write_config(home, "[profile dev]\nregion = us-east-1\n")
+    env = {**aws_env, "AWS_PROFILE": "dev"}
+    out = run_aws(env, "sts", "get-caller-identity")
+    assert out.returncode == 0, out.stderr
+    lines = out.stderr.decode().splitlines()
+    assert any("[env-overrides-profile]" in line for line in lines)
+    assert all(line.startswith("awsguard: ") for line in lines)
+    json.loads(out.stdout)  # stdout is the CLI's, untouched
+
+
+def test_no_conflict_prints_nothing(aws_env):
+    out = run_aws(aws_env, "sts", "get-caller-identity")
+    assert out.returncode == 0
+    assert out.stderr == b""
+
+
+def test_a_blocked_conflict_refuses_with_77_and_the_cli_does_not_run(aws_env, home):
+    write_config(home, "[profile dev]\nregion = us-east-1\n")
+    awsguard_config(home, '"env-overrides-profile" = "block"\n')
+    env = {**aws_env, "AWS_PROFILE": "dev"}
+    out = run_aws(env, "sts", "get-caller-identity")
+    assert out.returncode == 77
+    assert out.stdout == b""
+    assert b"[env-overrides-profile]" in out.stderr and b"refused" in out.stderr
+
+
+def test_a_conflict_turned_off_is_silent(aws_env, home):
+    write_config(home, "[profile dev]\nregion = us-east-1\n")
+    awsguard_config(home, '"env-overrides-profile" = "off"\n')
+    env = {**aws_env, "AWS_PROFILE": "dev"}
+    out = run_aws(env, "sts", "get-caller-identity")
+    assert out.returncode == 0 and out.stderr == b""
+
+
+def test_partial_env_keys_and_disagreeing_profile_variables(aws_env, home):
+    write_config(home, "[profile a]\nregion = us-east-1\n[profile b]\nregion = us-east-1\n")
+    env = {k: v for k, v in aws_env.items() if k != "AWS_SECRET_ACCESS_KEY"}
+    env.update({"AWS_PROFILE": "a", "AWS_DEFAULT_PROFILE": "b"})
+    out = run_aws(env, "s3", "ls")
+    err = out.stderr.decode()
+    assert "[partial-env-keys]" in err
+    assert "[profile-vars-disagree]" in err
+    # AWS CLI v1 reads AWS_DEFAULT_PROFILE first: the warning names the winner.
+    line = next(x for x in err.splitlines() if "[profile-vars-disagree]" in x)
+    assert "b" in line
+
+
+def test_malformed_config_file_warns_with_file_and_line_and_the_cli_still_runs(aws_env, home):
+    write_config(home, "[default]\nregion = us-east-1\nthis line is not ini\n")
+    out = run_aws(aws_env, "sts", "get-caller-identity")
+    err = out.stderr.decode()
+    assert str(home / ".aws" / "config") in err
+    assert ":3" in err or "line 3" in err
+    assert "Traceback" not in err
+    # The real CLI ran and reported its own parse error (v1 refuses the file).
+    assert out.returncode != 77
+
+
+def test_expired_env_token_is_reported(aws_env):
+    env = {
+        **aws_env,
+        "AWS_ACCESS_KEY_ID": "ASIAEXPIREDEXAMPLE01",
+        "AWS_SESSION_TOKEN": "SeCrEtSeSsIoNtOkEnVaLuE",
+        "AWS_CREDENTIAL_EXPIRATION": "2020-01-01T00:00:00Z",
+    }
+    out = run_aws(env, "sts", "get-caller-identity")
+    assert b"[expired-env-credentials]" in out.stderr
+    assert b"SeCrEtSeSsIoNtOkEnVaLuE" not in out.stderr
+    assert b"ASIAEXPIREDEXAMPLE01" not in out.stderr  # key ids only masked
