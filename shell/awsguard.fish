@@ -32,6 +32,7 @@ if test "$AWSGUARD_PROMPT" != 0; and set -q AWSGUARD_CMD; and test -n "$AWSGUARD
         set -l age (path mtime --relative -- $_awsguard_stamp)
         set -l now (math $stamp + $age)
         test $_awsguard_until -gt 0 -a $now -ge $_awsguard_until; and return 0
+        test (count $_awsguard_watch) -eq 0; and return 1
         for mtime in (path mtime -- $_awsguard_watch)
             test $mtime -gt $stamp; and return 0
         end

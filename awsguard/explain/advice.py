@@ -29,6 +29,9 @@ POLICY_TYPES = (
     "session",
     "vpc-endpoint",
 )
+# botocore cuts CSM messages at 512 characters (CSMSerializer._MAX_MESSAGE_LENGTH): an
+# encoded authorization message that reaches the end of such a message is incomplete.
+CSM_MESSAGE_LIMIT = 512
 # SigV4 accepts a request time within 5 minutes of AWS's clock.
 SKEW_LIMIT_SECONDS = 300
 
@@ -613,6 +616,9 @@ def diagnose(
         bucket, key = _s3_target(context.argv, action)
         resource = _s3_resource(bucket, key, action)
 
+    encoded = facts.encoded_message
+    if encoded and len(text) >= CSM_MESSAGE_LIMIT and text.rstrip().endswith(encoded):
+        encoded = None  # cut short by CSM: decoding a prefix would fail
     skew = context.clock_skew_seconds
     if facts.signature_skew_seconds is not None:
         skew = facts.signature_skew_seconds
@@ -624,7 +630,7 @@ def diagnose(
         action=action,
         principal=principal,
         resource=resource,
-        encoded_message=facts.encoded_message,
+        encoded_message=encoded,
         code=code,
         message=message,
         api=api,

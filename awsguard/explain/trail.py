@@ -14,7 +14,7 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks
 
 
 def parse_since(text: str, now: datetime) -> datetime:
-    """"90m", "1h", "2d" back from `now`, or an ISO 8601 time. ValueError otherwise."""
+    """A duration back from `now` ("90m", "1h", "2d") or an ISO 8601 time; else ValueError."""
     match = _SINCE.match(text)
     if match:
         amount, unit = int(match.group(1)), match.group(2).lower()

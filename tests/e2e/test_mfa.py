@@ -139,26 +139,41 @@ def test_logout_forgets_the_sessions_and_the_next_call_needs_a_code(
     assert run(shim_like(tmp_path, "admin"), world).returncode == 77
 
 
-def test_sixteen_parallel_refreshes_fetch_one_code_and_share_one_session(
-    world: dict, tmp_path: Path
-) -> None:
-    calls = write_mfa_process(tmp_path, world)
+def _start_all(tmp_path: Path, env: dict, profiles: list[str]) -> list[tuple[str, str, str]]:
     procs = [
         subprocess.Popen(
-            shim_like(tmp_path, "admin"),
-            env=world,
+            shim_like(tmp_path, profile),
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             start_new_session=True,
         )
-        for _ in range(16)
+        for profile in profiles
     ]
     outputs = [p.communicate(timeout=120) for p in procs]
-    assert [p.returncode for p in procs] == [0] * 16, [err for _, err in outputs]
+    assert [p.returncode for p in procs] == [0] * len(procs), [err for _, err in outputs]
+    return [(profile, out, err) for profile, (out, err) in zip(profiles, outputs)]
+
+
+def test_sixteen_parallel_refreshes_fetch_one_code_and_share_one_session(
+    world: dict, tmp_path: Path
+) -> None:
+    calls = write_mfa_process(tmp_path, world)
+    results = _start_all(tmp_path, world, ["dev"] * 16)
+    # One code fetched means one GetSessionToken: the call follows the code, under the lock.
     assert count_lines(calls) == 1
-    # Every process got the same role session (same masked key, same expiry).
-    assert len({out for out, _ in outputs}) == 1
+    assert len({out for _, out, _ in results}) == 1  # same key, same expiry for all
+
+
+def test_parallel_calls_for_several_roles_on_one_device_fetch_one_code(
+    world: dict, tmp_path: Path
+) -> None:
+    calls = write_mfa_process(tmp_path, world)
+    results = _start_all(tmp_path, world, ["admin", "reader", "dev", "admin"] * 4)
+    assert count_lines(calls) == 1
+    for profile in ("admin", "reader", "dev"):
+        assert len({out for p, out, _ in results if p == profile}) == 1
 
 
 def _crash_then_recover(world: dict, tmp_path: Path, started: Path, env: dict) -> None:

@@ -119,6 +119,19 @@ def test_missing_catalog_falls_back_to_the_hand_kept_table(monkeypatch):
     assert d.action == "s3:GetObject"
 
 
+def test_encoded_message_cut_at_the_csm_limit_is_not_offered_for_decoding():
+    head = (
+        "You are not authorized to perform this operation. Encoded authorization failure message: "
+    )
+    message = head + "A" * (512 - len(head))
+    d = diagnose("UnauthorizedOperation", message, "RunInstances", "EC2")
+    assert d.encoded_message is None
+    assert not any(c.startswith("awsguard decode") for c in d.next_commands)
+    assert any("cut short" in h for h in d.hints)
+    whole = diagnose("UnauthorizedOperation", head + "B" * 40, "RunInstances", "EC2")
+    assert whole.encoded_message == "B" * 40
+
+
 def test_expired_sso_credentials_suggest_sso_login():
     d = diagnose(
         "ExpiredToken",
