@@ -252,6 +252,14 @@ class Pipeline:
             )
             if not diagnosis.is_auth_failure:
                 return
+            try:
+                from .explain import enrich
+            except ImportError:
+                pass
+            else:
+                # AWS's message often names no policy layer: ask the offline engine,
+                # over the policies this identity can read (fail-soft, bounded time).
+                diagnosis = enrich.with_policies(diagnosis, self.child_env, self.invocation)
             _say(explain.render(diagnosis))
             explain.save_last(diagnosis, self.environ)
         except Exception as err:  # noqa: BLE001 - explaining must never break the command

@@ -59,8 +59,9 @@ class IdentityUnknown(AwsguardError):
     exit_code = EXIT_REFUSED
 
 
-# What fetch() returns: the access key id botocore used, and the identity.
-Fetcher = Callable[[Any, Any, Mapping[str, str]], tuple[str, Identity]]
+# fetch(invocation, resolution, environ, cached_for) -> (the access key id botocore
+# signed with, the identity); cached_for(key) is asked before STS is.
+Fetcher = Callable[..., tuple[str, Identity]]
 
 
 def cache_path(access_key_id: str, environ: Mapping[str, str] = os.environ) -> Path:
@@ -165,12 +166,13 @@ def identify(
         cached = read_cached(key, environ, endpoint, now)
         if cached is not None:
             return cached
-    used_key, found = (fetch or fetch_with_botocore)(invocation, resolution, environ)
-    if used_key != key:
-        cached = read_cached(used_key, environ, endpoint, now)
-        if cached is not None:
-            return cached
-    write_cached(used_key, found, environ)
+
+    def cached_for(used_key: str) -> Identity | None:
+        return read_cached(used_key, environ, endpoint, now) if used_key != key else None
+
+    used_key, found = (fetch or fetch_with_botocore)(invocation, resolution, environ, cached_for)
+    if not found.cached:
+        write_cached(used_key, found, environ)
     return found
 
 
@@ -224,7 +226,10 @@ def process_environ(environ: Mapping[str, str]) -> Iterator[None]:
 
 
 def fetch_with_botocore(
-    invocation: Any, resolution: Any, environ: Mapping[str, str]
+    invocation: Any,
+    resolution: Any,
+    environ: Mapping[str, str],
+    cached_for: Callable[[str], Identity | None] | None = None,
 ) -> tuple[str, Identity]:
     """STS GetCallerIdentity (and IAM ListAccountAliases, fail-soft) as the CLI would call."""
     import botocore.session
@@ -267,6 +272,10 @@ def fetch_with_botocore(
                     "and sources were tried, then configure credentials and try again."
                 )
             access_key = credentials.get_frozen_credentials().access_key
+            # Keys known only now (SSO, a role assumed just now): the cache may know them.
+            known = cached_for(access_key) if cached_for else None
+            if known is not None:
+                return access_key, known
             region = region or session.get_config_variable("region") or "us-east-1"
             sts = session.create_client(
                 "sts", region_name=region, endpoint_url=endpoint, config=timeouts
@@ -298,12 +307,19 @@ def fetch_with_botocore(
     identity = Identity(
         account=str(answer.get("Account", "")),
         arn=str(answer.get("Arn", "")),
-        user_id=str(answer.get("UserId", "")),
+        user_id=_not_the_key(str(answer.get("UserId", "")), access_key),
         alias=alias,
         fetched_at=_now().isoformat(timespec="seconds"),
         endpoint_url=endpoint_for(invocation, environ),
     )
     return access_key, identity
+
+
+def _not_the_key(user_id: str, access_key: str) -> str:
+    # Some endpoints (moto) answer with the access key id as the user id: keep it masked.
+    if user_id == access_key and len(access_key) > 8:
+        return f"{access_key[:4]}…{access_key[-4:]}"
+    return user_id
 
 
 def _client_failure(err: Any, resolution: Any) -> IdentityUnknown:

@@ -374,7 +374,7 @@ class Broker:
         if cached and cached.seconds_left(self.now()) > threshold:
             return cached
         with self._lock(item, "the MFA session"):
-            cached = None
+            cached = vault.load_session(item)  # another process may have refreshed it
             if cached and cached.seconds_left(self.now()) > threshold:
                 return cached
             if not self.interactive and not self.settings.mfa_process:

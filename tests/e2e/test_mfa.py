@@ -153,7 +153,7 @@ def _start_all(tmp_path: Path, env: dict, profiles: list[str]) -> list[tuple[str
     ]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * len(procs), [err for _, err in outputs]
-    return [(profile, out, err) for profile, (out, err) in zip(profiles, outputs)]
+    return [(profile, out, err) for profile, (out, err) in zip(profiles, outputs, strict=True)]
 
 
 def test_sixteen_parallel_refreshes_fetch_one_code_and_share_one_session(

@@ -100,9 +100,7 @@ def test_help_and_version_pass_before_any_rule(environ, no_sts, no_terminal) -> 
     assert run_check(environ, "--version").decision == "pass"
 
 
-def test_prompt_shows_command_risk_account_arn_region_and_source(
-    environ, no_sts, terminal
-) -> None:
+def test_prompt_shows_command_risk_account_arn_region_and_source(environ, no_sts, terminal) -> None:
     shown, answers = terminal
     answers.append("y")
     outcome = run_check(environ, "s3", "rb", "s3://my-bucket")
@@ -250,7 +248,7 @@ def test_broken_config_refuses_guarded_and_warns_on_reads(environ, no_sts, termi
 def test_child_argv_decides_the_profile_used_for_sts(environ, monkeypatch, no_terminal) -> None:
     seen = []
 
-    def fetch(invocation, _resolution, env):
+    def fetch(invocation, _resolution, env, _cached_for):
         seen.append(invocation.profile)
         raise identity.IdentityUnknown("stop here.")
 
