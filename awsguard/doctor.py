@@ -806,7 +806,8 @@ def check_credentials_alive(probe: StsProbe, res: Any, diagnosis: Any = None) ->
         ident = probe.identity
         evidence = [
             f"account {ident['account']}",
-            f"user id {ident['user_id']}",
+            # moto (and some SDK stubs) answer with the access key id as the user id.
+            f"user id {_short(ident['user_id'])}",
             f"credentials: {probe.method or '?'}",
             f"asked {target}",
         ]
@@ -880,9 +881,16 @@ def check_credentials_alive(probe: StsProbe, res: Any, diagnosis: Any = None) ->
     if probe.kind == "timeout-probe":
         return Check("credentials.alive", FAIL, _short(probe.message), (), "check the network")
     code = probe.code or "error"
-    fix = "fix the profile named in the message"
-    if code in ("UnauthorizedSSOTokenError", "SSOTokenLoadError", "TokenRetrievalError"):
-        fix = f"`aws sso login --profile {profile}`"
+    fix = {
+        "UnauthorizedSSOTokenError": f"`aws sso login --profile {profile}`",
+        "SSOTokenLoadError": f"`aws sso login --profile {profile}`",
+        "TokenRetrievalError": f"`aws sso login --profile {profile}`",
+        "ConfigParseError": "fix the config file first (see files.config)",
+        "ProfileNotFound": "use an existing profile (see profile.effective)",
+        "NoRegionError": "set a region (see profile.region)",
+        "PartialCredentialsError": "complete or remove the partial credentials "
+        "(see env.precedence and profile.effective)",
+    }.get(code, "fix the profile or variables named in the message")
     return Check(
         "credentials.alive",
         FAIL,
@@ -907,7 +915,8 @@ def _render_diagnosis(diagnosis: Any) -> list[str]:
     try:
         from .explain import render
 
-        return [line.strip() for line in render(diagnosis).splitlines() if line.strip()]
+        lines = [line.strip() for line in render(diagnosis).splitlines() if line.strip()]
+        return [line.removeprefix("awsguard: ") for line in lines]
     except Exception:  # noqa: BLE001
         return [f"category: {getattr(diagnosis, 'category', '?')}"]
 
@@ -1655,7 +1664,16 @@ def run_doctor(
     if probe is not None:
         why = ""
         if not probe.date_header:
-            why = f"no answer from STS ({probe.kind or 'no Date header'})"
+            why = {
+                "connection": "STS could not be reached",
+                "timeout": "STS did not answer in time",
+                "timeout-probe": "STS did not answer in time",
+                "no-credentials": "no credentials to call STS with",
+                "awsguard": "STS was not called (an MFA session is needed)",
+                "mfa": "STS was not called (an MFA code is needed)",
+                "expired": "STS was not called (the credentials have expired)",
+                "config": "botocore stopped before calling STS",
+            }.get(probe.kind or "", "STS's answer had no Date header")
         add(_guard(("clock.skew",), lambda: [check_clock(probe.received_at, probe.date_header,
                                                          why)]))
     else:

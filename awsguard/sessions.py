@@ -404,7 +404,7 @@ class Broker:
         chain = self.chain
         if self.settings.mfa_process:
             return run_mfa_process(self.settings, chain.profile, chain.mfa_serial, self.environ)
-        if not self.interactive:
+        if not self.interactive or (self._ask_code is None and not tty.has_terminal()):
             raise needs_code_error(chain.profile, chain)
         ask = self._ask_code or tty.ask_mfa_code
         return ask(chain.profile, chain.mfa_serial)

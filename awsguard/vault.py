@@ -153,9 +153,9 @@ WAYS_OUT = (
     "Ways out: on a desktop, unlock your login keyring; on headless Linux or WSL, start a "
     "Secret Service (for example `dbus-run-session -- sh -c 'echo -n PASSWORD | "
     "gnome-keyring-daemon --unlock --components=secrets; exec $SHELL'`), or use an "
-    "encrypted file keyring: `pip install keyrings.alt` into awsguard's environment and "
-    "export PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring. awsguard never "
-    "falls back to storing secrets in a plain file."
+    "encrypted file keyring: `pip install keyrings.alt pycryptodomex` into awsguard's Python "
+    "environment and export PYTHON_KEYRING_BACKEND=keyrings.alt.file.EncryptedKeyring. "
+    "awsguard never falls back to storing secrets in a plain file."
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import datetime, timezone
 
 from ..errors import AwsguardError
 
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         interactive=tty.has_terminal(),
     )
     session = broker.refresh_mfa(code, args.duration)
-    left = sessions.duration_text(session.seconds_left(sessions._utcnow()))
+    left = sessions.duration_text(session.seconds_left(datetime.now(timezone.utc)))
     print(
         f"awsguard: MFA session for {chain.root!r} ({chain.mfa_serial}) valid until "
         f"{session.expiration.astimezone().strftime('%Y-%m-%d %H:%M %Z')} ({left} left).",

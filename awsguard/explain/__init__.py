@@ -6,19 +6,27 @@ diagnosis kept in the state directory for `awsguard explain`.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 
-from .advice import (
-    CATEGORIES,
-    POLICY_TYPES,
-    Diagnosis,
-    DiagnosisContext,
-    diagnose,
-    diagnose_text,
-    render,
+TYPE_CHECKING = False  # `typing` costs milliseconds on the shim's path
+if TYPE_CHECKING:
+    from .advice import Diagnosis
+
+_FROM_ADVICE = frozenset(
+    {"CATEGORIES", "POLICY_TYPES", "Diagnosis", "DiagnosisContext", "diagnose", "diagnose_text",
+     "render"}
 )
+
+
+def __getattr__(name: str):
+    # Lazy: the shim imports `explain.codes` on every monitored call, and the
+    # message parser (compiled patterns) only when a call failed.
+    if name in _FROM_ADVICE:
+        from . import advice
+
+        return getattr(advice, name)
+    raise AttributeError(name)
 
 __all__ = [
     "CATEGORIES",
@@ -44,6 +52,8 @@ def _last_path(environ: Mapping[str, str]):
 def save_last(diagnosis: Diagnosis, environ: Mapping[str, str] = os.environ) -> None:
     """Keep `diagnosis` for `awsguard explain` (0600, atomic). It holds no secret:
     key ids are masked in the message and nothing else comes from the credentials."""
+    import json
+
     from .. import paths
 
     paths.write_private(_last_path(environ), json.dumps(diagnosis.as_dict(), indent=2) + "\n")
@@ -51,8 +61,12 @@ def save_last(diagnosis: Diagnosis, environ: Mapping[str, str] = os.environ) -> 
 
 def load_last(environ: Mapping[str, str] = os.environ) -> Diagnosis | None:
     """The last diagnosis the shim saved, or None when there is none (or it is unreadable)."""
+    import json
+
     try:
         data = json.loads(_last_path(environ).read_text())
+        from .advice import Diagnosis
+
         return Diagnosis.from_dict(data)
     except (OSError, ValueError, TypeError):
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from . import codes
 from .actions import guess_service, iam_actions, service_prefix
@@ -682,6 +682,33 @@ def diagnose_text(text: str, context: DiagnosisContext | None = None) -> Diagnos
     if code is None and found.http_status == 403:
         code = "403"
     return diagnose(code, message, api=found.api, service=found.service, context=context)
+
+
+def with_layer(
+    d: Diagnosis, category: str, policy_type: str | None, argv: tuple[str, ...] = ()
+) -> Diagnosis:
+    """A copy of the access denial `d` with the category and layer found elsewhere (the
+    offline engine), its reason, hints and next commands rebuilt for them. Pure."""
+    if category not in ("explicit-deny", "implicit-deny") or policy_type not in (
+        None,
+        *POLICY_TYPES,
+    ):
+        raise ValueError(f"not an access denial layer: {category!r}, {policy_type!r}")
+    context = DiagnosisContext(
+        principal_arn=d.principal,
+        credential_source=d.credential_source,
+        profile=d.profile,
+        argv=tuple(argv),
+        clock_skew_seconds=d.clock_skew_seconds,
+        region=d.region,
+    )
+    new = replace(d, category=category, policy_type=policy_type, hints=[], next_commands=[])
+    _deny_advice(new, context, parse_message(d.message or ""), d.region)
+    skew = d.clock_skew_seconds
+    if skew is not None and abs(skew) >= SKEW_LIMIT_SECONDS:
+        new.hints.append(f"This machine's clock is {abs(int(skew))} s off AWS's; fix it first.")
+    new.hints = list(dict.fromkeys(new.hints))
+    return new
 
 
 # --- rendering --------------------------------------------------------------------------

@@ -157,3 +157,32 @@ def test_a_missing_keyring_is_one_paragraph_with_the_ways_out(world: dict) -> No
     assert done.stderr.count("\n") == 1
     assert "keyrings.alt" in done.stderr and "never falls back" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_add_on_a_terminal_asks_and_does_not_echo_the_secret(world: dict) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(AWSGUARD, ["add", "plain"], env=world, encoding="utf-8", timeout=20)
+    child.expect("Access key id:")
+    child.sendline("AKIAEXAMPLETYPED0001")
+    child.expect("Secret access key:")
+    child.sendline("typed-secret-value-5678")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert "typed-secret-value-5678" not in (child.before or "")
+    assert vault.load_key("plain") == vault.LongTermKey(
+        "AKIAEXAMPLETYPED0001", "typed-secret-value-5678"
+    )
+
+
+def test_import_on_a_terminal_changes_nothing_when_the_answer_is_no(world: dict) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    before = Path(world["AWS_SHARED_CREDENTIALS_FILE"]).read_text()
+    child = pexpect.spawn(AWSGUARD, ["import"], env=world, encoding="utf-8", timeout=20)
+    child.expect(r"\[y/N\]")
+    child.sendline("n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 77
+    assert Path(world["AWS_SHARED_CREDENTIALS_FILE"]).read_text() == before
+    assert vault.load_key("plain") is None

@@ -52,8 +52,8 @@ def _files(tmp_path: Path, config: str, credentials: str = "") -> tuple[awsconfi
 
 
 def test_a_profile_with_plain_keys_and_no_mfa_needs_nothing(tmp_path: Path) -> None:
-    files, env = _files(tmp_path, "[profile p]\nregion = eu-west-1\n", "[p]\n"
-                        "aws_access_key_id = AKIAX\naws_secret_access_key = s\n")
+    credentials = "[p]\naws_access_key_id = AKIAX\naws_secret_access_key = s\n"
+    files, env = _files(tmp_path, "[profile p]\nregion = eu-west-1\n", credentials)
     assert sessions.plan_chain("p", files, env) is None
 
 
@@ -113,7 +113,11 @@ def test_a_role_without_mfa_from_plain_keys_is_left_to_the_cli(tmp_path: Path) -
 
 @pytest.mark.parametrize(
     "extra",
-    ["sso_session = corp", "credential_process = /bin/other-tool", "credential_source = Ec2InstanceMetadata"],
+    [
+        "sso_session = corp",
+        "credential_process = /bin/other-tool",
+        "credential_source = Ec2InstanceMetadata",
+    ],
 )
 def test_other_credential_sources_are_left_to_the_cli(tmp_path: Path, extra: str) -> None:
     files, env = _files(tmp_path, f"[profile dev]\nmfa_serial = {MFA_SERIAL}\n{extra}\n")
