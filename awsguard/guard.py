@@ -60,6 +60,34 @@ def _strip_profile(argv: list[str]) -> list[str]:
     return out
 
 
+def _may_need_session(profile: str, files, environ: dict[str, str]) -> bool:
+    """A cheap filter before importing the sessions machinery (keyring, boto3).
+
+    True when the profile's role chain has an mfa_serial, its root runs awsguard as
+    credential_process, or awsguard's vault index lists a key for its root profile.
+    """
+    name, seen = profile, set()
+    while name not in seen and files.has_profile(name):
+        seen.add(name)
+        settings = files.profile(name)
+        if settings.get("mfa_serial"):
+            return True
+        source = settings.get("source_profile")
+        if not settings.get("role_arn") or not source or source == name:
+            break
+        name = source
+    if files.has_profile(name) and "awsguard" in (files.profile(name).get("credential_process") or ""):
+        return True
+    from . import paths
+
+    index = paths.state_dir(environ) / "vault-index.json"
+    try:
+        text = index.read_text()
+    except OSError:
+        return False
+    return f'"{name}"' in text
+
+
 class Pipeline:
     """The state of one invocation as it moves through the stages."""
 
@@ -134,6 +162,8 @@ class Pipeline:
 
         profile = self.resolution.profile if self.resolution else None
         if not profile or self.resolution.source == "env":
+            return None
+        if not _may_need_session(profile, self.files, self.environ):
             return None
         interactive = not _is_ci(self.environ)
         if interactive:
