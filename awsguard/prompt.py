@@ -84,7 +84,7 @@ class PromptSettings:
     ignore_conflicts: frozenset[str] = frozenset()
     protected_color: str = DEFAULT_PROTECTED_COLOR
     conflict_color: str = DEFAULT_CONFLICT_COLOR
-    color: str = ""  # everything else
+    color: str = ""  # everything else (`default_color`)
     # Set when the awsguard config could not be used: the segment shows a mark.
     error: str | None = None
 
@@ -179,7 +179,7 @@ def parse_settings(data: Mapping[str, object]) -> PromptSettings:
                 settings.format = fmt
             except FormatError as err:
                 problems.append(f"prompt.format: {err}")
-    for key in ("conflict_mark", "protected_color", "conflict_color", "color"):
+    for key in ("conflict_mark", "protected_color", "conflict_color", "default_color"):
         value = prompt.get(key)
         if value is None:
             continue
@@ -189,7 +189,7 @@ def parse_settings(data: Mapping[str, object]) -> PromptSettings:
         if key != "conflict_mark" and value and sgr(value) is None:
             problems.append(f"prompt.{key}: unknown colour {value!r}")
             continue
-        setattr(settings, key, value)
+        setattr(settings, "color" if key == "default_color" else key, value)
     ignore = prompt.get("ignore_conflicts", [])
     if isinstance(ignore, list) and all(isinstance(c, str) for c in ignore):
         settings.ignore_conflicts = frozenset(ignore)

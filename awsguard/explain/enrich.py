@@ -43,6 +43,8 @@ OWN_READS = {
     "role": "iam:ListRolePolicies, iam:GetRolePolicy, iam:ListAttachedRolePolicies, "
     "iam:GetPolicy, iam:GetPolicyVersion",
 }
+DENIAL_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+                          "AuthorizationError", "Forbidden"})
 LISTINGS = ("inline policies of ", "managed policies of ", "groups of ")
 FETCHES = ("inline policy ", "managed policy ")
 
@@ -103,13 +105,17 @@ def _unreadable_hint(unreadable: list[dict[str, str]]) -> str:
     return f"Not readable with these credentials, so not accounted for: {items}."
 
 
-def _policies_unreadable(gathered: Any, caller: Any) -> bool:
-    """The caller could not list its own policies, and read none of them."""
+def _own_policies(gathered: Any, caller: Any) -> str:
+    """"read", or why none of the caller's own policies could be read: "denied" (AWS
+    refused the iam:List*/Get* calls) or "failed" (network, time, anything else)."""
     if not caller.has_identity_policies or caller.kind == "root":
-        return False
-    listing_failed = any(u["what"].startswith(LISTINGS) for u in gathered.unreadable)
-    read_any = any(r.startswith(FETCHES) for r in gathered.read)
-    return listing_failed and not read_any
+        return "read"
+    failures = [u for u in gathered.unreadable if u["what"].startswith(LISTINGS)]
+    if not failures or any(r.startswith(FETCHES) for r in gathered.read):
+        return "read"
+    if any(_why(u["why"]) in DENIAL_CODES for u in failures):
+        return "denied"
+    return "failed"
 
 
 def _identity_gaps(gathered: Any) -> bool:
@@ -118,10 +124,13 @@ def _identity_gaps(gathered: Any) -> bool:
 
 def _read_summary(gathered: Any, caller: Any) -> str:
     given = gathered.input
-    policies = [p for p in given.identity_policies]
+    policies = given.identity_policies
     if not policies:
         return f"No identity-based policy is attached to {_caller_words(caller)} or its groups"
-    names = ", ".join(_policy_label("identity", p.name, None, caller) for p in policies[:3])
+    own = f" of {_caller_words(caller)}"
+    names = ", ".join(
+        _policy_label("identity", p.name, None, caller).removesuffix(own) for p in policies[:3]
+    )
     more = f" and {len(policies) - 3} more" if len(policies) > 3 else ""
     return f"None of the policies awsguard read for {_caller_words(caller)} ({names}{more})"
 
@@ -139,17 +148,23 @@ def conclude(d: Diagnosis, gathered: Any, result: Any, argv: tuple[str, ...] = (
     caller = parse_caller(request.principal)
     action, resource = request.action, request.resource
     unreadable = gathered.unreadable
-    if _policies_unreadable(gathered, caller):
+    own = _own_policies(gathered, caller)
+    if own == "failed":
+        return d
+    if own == "denied":
         needs = OWN_READS.get("user" if caller.kind == "user" else "role", "iam:Get*, iam:List*")
         hint = (
             f"awsguard could not read the policies of {_caller_words(caller)} "
-            f"({_why(unreadable[0]['why'])}), so it cannot say which policy layer refused "
+            "(AccessDenied), so it cannot say which policy layer refused "
             f"{action}; with {needs} on itself it could."
         )
-        return replace(d, hints=[*d.hints, hint])
+        # Shown first: render() prints only the first hints.
+        return replace(d, hints=[hint, *d.hints])
 
     found: list[str] = []
     decision = result.decision.value
+    if d.principal is None:
+        d = replace(d, principal=request.principal)  # from STS, asked by gather()
     new = replace(d, hints=list(d.hints))
     if decision == "explicit-deny":
         layer = result.blocked_by[0]
