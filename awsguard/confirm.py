@@ -15,32 +15,47 @@ It returns an Outcome; the shim prints `message` when the decision is `refused` 
 
 from __future__ import annotations
 
-import shlex
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
-from . import tty
 from .errors import EXIT_REFUSED
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_ATTEMPTS = 5
 APPROVE_VAR = "AWSGUARD_APPROVE"
 _FALSE = ("", "0", "false", "no", "off")
 
 
-@dataclass
 class Outcome:
-    decision: str  # pass | approved | refused | aborted
-    level: str = "never"  # never | confirm | type | deny
-    message: str = ""  # for stderr when refused or aborted
-    identity: dict[str, Any] | None = None  # account, arn, alias, name, region, ...
-    risk: str | None = None
-    operation: str | None = None
-    action: str | None = None
-    because: str = ""
-    ci_line: str | None = None  # already printed to stderr by check()
-    warnings: list[str] = field(default_factory=list)  # already printed to stderr
+    """What check() decided. A plain class: the shim imports this on every call."""
+
+    def __init__(
+        self,
+        decision: str,  # pass | approved | refused | aborted
+        level: str = "never",  # never | confirm | type | deny
+        message: str = "",  # for stderr when refused or aborted
+        identity: dict[str, Any] | None = None,  # account, arn, alias, name, region, ...
+        risk: str | None = None,
+        operation: str | None = None,
+        action: str | None = None,
+        because: str = "",
+    ) -> None:
+        self.decision = decision
+        self.level = level
+        self.message = message
+        self.identity = identity
+        self.risk = risk
+        self.operation = operation
+        self.action = action
+        self.because = because
+        self.ci_line: str | None = None  # already printed to stderr by check()
+        self.warnings: list[str] = []  # already printed to stderr
+
+    def __repr__(self) -> str:
+        return f"Outcome({self.decision!r}, level={self.level!r}, because={self.because!r})"
 
     @property
     def runs(self) -> bool:
@@ -69,6 +84,8 @@ def _risk_name(classification: Any) -> str:
 
 
 def command_text(invocation: Any, limit: int = 160) -> str:
+    import shlex
+
     from .audit import redact_argv
 
     text = shlex.join(["aws", *redact_argv(getattr(invocation, "argv", ()))])
@@ -149,6 +166,8 @@ def check(
             f"refused: {what} needs a confirmation ({decision.because}), "
             f"but {unknown[:1].lower()}{unknown[1:]}",
         )
+    from . import tty  # only now: a prompt may be needed
+
     if ci or not tty.has_terminal():
         return _approve_from_env(outcome, environ, what, ci)
     return _prompt(outcome, invocation, resolution, what)
@@ -259,7 +278,7 @@ def panel(outcome: Outcome, invocation: Any, resolution: Any) -> str:
 
 
 def _prompt(outcome: Outcome, invocation: Any, resolution: Any, what: str) -> Outcome:
-    from . import confirm_tty
+    from . import confirm_tty, tty
 
     text = panel(outcome, invocation, resolution)
     identity = outcome.identity or {}

@@ -76,7 +76,8 @@ def _may_need_session(profile: str, files, environ: dict[str, str]) -> bool:
         if not settings.get("role_arn") or not source or source == name:
             break
         name = source
-    if files.has_profile(name) and "awsguard" in (files.profile(name).get("credential_process") or ""):
+    process = files.profile(name).get("credential_process") if files.has_profile(name) else None
+    if process and "awsguard" in process:
         return True
     from . import paths
 
@@ -157,14 +158,14 @@ class Pipeline:
 
     def sessions(self) -> int | None:
         """Temporary credentials for MFA and keyring-backed profiles, into the child's env."""
-        from . import sessions
-        from .errors import AwsguardError
-
         profile = self.resolution.profile if self.resolution else None
         if not profile or self.resolution.source == "env":
             return None
         if not _may_need_session(profile, self.files, self.environ):
             return None
+        from . import sessions
+        from .errors import AwsguardError
+
         interactive = not _is_ci(self.environ)
         if interactive:
             from . import tty

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -49,6 +48,8 @@ def write_private(path: Path, data: str | bytes) -> None:
     Written to a temporary file in the same directory and renamed, so a crash
     leaves either the old file or the new one, never a torn one.
     """
+    import tempfile
+
     ensure_private_dir(path.parent)
     raw = data.encode() if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -29,12 +29,14 @@ import fnmatch
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import paths
 from .errors import AwsguardError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 LEVELS = ("never", "confirm", "type", "deny")
 RISKS = ("read", "write", "permissions", "destructive")
@@ -73,12 +75,27 @@ class ConfigError(AwsguardError):
         self.column = column
 
 
-@dataclass(frozen=True)
+# Plain classes with __slots__ rather than dataclasses: the shim imports this module on
+# every call, and creating a dataclass costs about a millisecond each.
+
+
 class Account:
-    id: str
-    name: str | None = None
-    protected: bool = False
-    confirm: str | None = None
+    __slots__ = ("id", "name", "protected", "confirm")
+
+    def __init__(
+        self,
+        id: str,  # noqa: A002 - the account id
+        name: str | None = None,
+        protected: bool = False,
+        confirm: str | None = None,
+    ) -> None:
+        self.id = id
+        self.name = name
+        self.protected = protected
+        self.confirm = confirm
+
+    def __repr__(self) -> str:
+        return f"Account({self.id!r}, name={self.name!r}, protected={self.protected})"
 
     @property
     def level(self) -> str | None:
@@ -88,15 +105,29 @@ class Account:
         return PROTECTED_LEVEL if self.protected else None
 
 
-@dataclass(frozen=True)
 class Rule:
-    level: str
-    origin: str  # where the rule was written: `[[rules]] #2` or `[accounts."123..."]`
-    profile: str | None = None
-    account: str | None = None
-    command: str | None = None
-    action: str | None = None
-    risks: frozenset[str] = frozenset()
+    __slots__ = ("level", "origin", "profile", "account", "command", "action", "risks")
+
+    def __init__(
+        self,
+        level: str,
+        origin: str,  # where the rule was written: `[[rules]] #2`, `[accounts."123..."]`
+        profile: str | None = None,
+        account: str | None = None,
+        command: str | None = None,
+        action: str | None = None,
+        risks: frozenset[str] = frozenset(),
+    ) -> None:
+        self.level = level
+        self.origin = origin
+        self.profile = profile
+        self.account = account
+        self.command = command
+        self.action = action
+        self.risks = risks
+
+    def __repr__(self) -> str:
+        return f"Rule({self.level!r}, {self.selectors()}, {self.origin})"
 
     @property
     def tier(self) -> int:
@@ -121,28 +152,39 @@ class Rule:
         return ", ".join(parts) or "(every command)"
 
 
-@dataclass(frozen=True)
 class Decision:
-    level: str  # never | confirm | type | deny
-    because: str  # the rule that decided, and where it was written
-    # True when a rule keyed on the account could change this decision once the
-    # identity is known (plan() was called without one).
-    identity_needed: bool = False
-    rule: Rule | None = None
+    __slots__ = ("level", "because", "identity_needed", "rule")
+
+    def __init__(
+        self,
+        level: str,  # never | confirm | type | deny
+        because: str,  # the rule that decided, and where it was written
+        identity_needed: bool = False,
+        rule: Rule | None = None,
+    ) -> None:
+        self.level = level
+        self.because = because
+        # True when a rule keyed on the account could change this decision once the
+        # identity is known (plan() was called without one).
+        self.identity_needed = identity_needed
+        self.rule = rule
+
+    def __repr__(self) -> str:
+        return f"Decision({self.level!r}, {self.because!r})"
 
 
-@dataclass
 class Config:
-    path: Path
-    exists: bool = False
-    data: dict[str, Any] = field(default_factory=dict)
-    error: ConfigError | None = None
-    risk_levels: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_RISK_LEVELS))
-    # risk -> where its level comes from ("built-in default" or "[risk] in <file>")
-    risk_origins: dict[str, str] = field(default_factory=dict)
-    accounts: dict[str, Account] = field(default_factory=dict)
-    rules: list[Rule] = field(default_factory=list)
-    conflicts: dict[str, str] = field(default_factory=dict)
+    def __init__(self, path: Path, exists: bool = False) -> None:
+        self.path = path
+        self.exists = exists
+        self.data: dict[str, Any] = {}
+        self.error: ConfigError | None = None
+        self.risk_levels: dict[str, str] = dict(DEFAULT_RISK_LEVELS)
+        # risk -> where its level comes from ("built-in default" or "[risk] in <file>")
+        self.risk_origins: dict[str, str] = {risk: "built-in default" for risk in RISKS}
+        self.accounts: dict[str, Account] = {}
+        self.rules: list[Rule] = []
+        self.conflicts: dict[str, str] = {}
 
     # -- raw sections, for the other features' tables
 
@@ -247,12 +289,20 @@ class Config:
         )
 
 
-@dataclass(frozen=True)
 class _Facts:
-    profile: str | None
-    account_ids: frozenset[str]  # empty: not known yet
-    commands: tuple[str, ...]
-    action: str | None
+    __slots__ = ("profile", "account_ids", "commands", "action")
+
+    def __init__(
+        self,
+        profile: str | None,
+        account_ids: frozenset[str],  # empty: not known yet
+        commands: tuple[str, ...],
+        action: str | None,
+    ) -> None:
+        self.profile = profile
+        self.account_ids = account_ids
+        self.commands = commands
+        self.action = action
 
     @staticmethod
     def of(
@@ -343,7 +393,6 @@ def load_config(environ: Mapping[str, str] = os.environ) -> Config:
     """
     path = paths.config_file(environ)
     config = Config(path=path)
-    config.risk_origins = {risk: "built-in default" for risk in RISKS}
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -362,8 +411,6 @@ def load_config(environ: Mapping[str, str] = os.environ) -> Config:
 
 def parse_config(text: str, path: Path, config: Config | None = None) -> Config:
     config = config or Config(path=path, exists=True)
-    if not config.risk_origins:
-        config.risk_origins = {risk: "built-in default" for risk in RISKS}
     try:
         import tomllib
     except ImportError:  # Python 3.10

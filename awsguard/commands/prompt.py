@@ -326,29 +326,35 @@ def watched_paths(environ: Mapping[str, str], files, res) -> list[str]:  # noqa:
     return out
 
 
-def touch_stamp(path: str, moment: float) -> None:
-    """Set the stamp's mtime to a second before we read anything (see docs/prompt.md)."""
-    stamp = moment - 1
-    try:
-        os.utime(path, (stamp, stamp))
+def prepare_stamp(path: str) -> None:
+    """Create the shell's stamp file (and its 0700 folder) if missing, before we read anything."""
+    if os.path.exists(path):
         return
-    except FileNotFoundError:
-        pass
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, mode=0o700, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
-    os.close(fd)
-    os.utime(path, (stamp, stamp))
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     # A new shell: clear the stamps of shells long gone.
     prefix = os.path.basename(path).rsplit(".", 1)[0] + "."
+    now = os.stat(path).st_mtime
     for name in os.listdir(folder):
         if name.startswith(prefix):
             other = os.path.join(folder, name)
             try:
-                if os.stat(other).st_mtime < moment - STAMP_MAX_AGE:
+                if os.stat(other).st_mtime < now - STAMP_MAX_AGE:
                     os.unlink(other)
             except OSError:
                 pass
+
+
+def stamp_slack(shell: object) -> float:
+    """How far before our start the stamp is dated.
+
+    The kernel dates files with a coarse clock (a few ms behind), and fish's
+    `path mtime` counts whole seconds while bash's and zsh's `-nt` compare
+    nanoseconds. Dating the stamp this much earlier means a file changed while
+    we read it always looks newer; the cost is a rare extra run.
+    """
+    return 1.0 if shell == "fish" else 0.05
 
 
 def _unicode_locale(environ: Mapping[str, str]) -> bool:
@@ -362,13 +368,19 @@ def _unicode_locale(environ: Mapping[str, str]) -> bool:
 def _print_segment(opts: Mapping[str, object], environ: Mapping[str, str]) -> int:
     import time
 
-    started = time.time()
     stamp = opts.get("stamp")
     if isinstance(stamp, str):
         try:
-            touch_stamp(stamp, started)
+            prepare_stamp(stamp)
         except OSError:
-            pass  # without a stamp the shell only re-runs us more often
+            stamp = None  # without a stamp the shell only re-runs us more often
+    started = time.time()
+    if isinstance(stamp, str):
+        moment = started - stamp_slack(opts.get("shell"))
+        try:
+            os.utime(stamp, (moment, moment))
+        except OSError:
+            pass
 
     from datetime import datetime, timezone
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from fixtures.install import run_aws
+from fixtures.install import run_aws, run_real
 
 
 def write_config(home, text: str) -> None:
@@ -64,15 +64,20 @@ def test_partial_env_keys_and_disagreeing_profile_variables(aws_env, home):
     assert "b" in line
 
 
-def test_malformed_config_file_warns_with_file_and_line_and_the_cli_still_runs(aws_env, home):
+def test_malformed_config_file_warns_with_file_and_line_and_the_cli_still_runs(
+    installed, aws_env, home
+):
     write_config(home, "[default]\nregion = us-east-1\nthis line is not ini\n")
     out = run_aws(aws_env, "sts", "get-caller-identity")
-    err = out.stderr.decode()
-    assert str(home / ".aws" / "config") in err
-    assert ":3" in err or "line 3" in err
-    assert "Traceback" not in err
-    # The real CLI ran and reported its own parse error (v1 refuses the file).
-    assert out.returncode != 77
+    real = run_real(installed, aws_env, "sts", "get-caller-identity")
+    ours = [x for x in out.stderr.decode().splitlines() if x.startswith("awsguard:")]
+    assert len(ours) == 1
+    assert str(home / ".aws" / "config") in ours[0]
+    assert "line 3" in ours[0] or ":3" in ours[0]
+    # The real CLI ran and reported its own error, exactly as without the shim.
+    rest = [x for x in out.stderr.decode().splitlines() if not x.startswith("awsguard:")]
+    assert rest == real.stderr.decode().splitlines()
+    assert out.returncode == real.returncode
 
 
 def test_expired_env_token_is_reported(aws_env):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from awsguard import confirm, identity
+from awsguard import confirm, identity, tty
 from awsguard.invocation import parse
 from awsguard.risk import classify
 from awsguard.rules import parse_config
@@ -65,19 +65,19 @@ def terminal(monkeypatch: pytest.MonkeyPatch):
             raise AssertionError(f"unexpected question: {text}")
         answer = answers.pop(0)
         if answer == "^C":
-            raise confirm.tty.PromptAborted("the question was cancelled (Ctrl-C).")
+            raise tty.PromptAborted("the question was cancelled (Ctrl-C).")
         return answer
 
     from awsguard import confirm_tty
 
-    monkeypatch.setattr(confirm.tty, "has_terminal", lambda: True)
+    monkeypatch.setattr(tty, "has_terminal", lambda: True)
     monkeypatch.setattr(confirm_tty, "ask_line", ask_line)
     return shown, answers
 
 
 @pytest.fixture
 def no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(confirm.tty, "has_terminal", lambda: False)
+    monkeypatch.setattr(tty, "has_terminal", lambda: False)
 
 
 def run_check(environ, *argv: str, config_text: str = "", child_argv=None):
