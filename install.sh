@@ -197,12 +197,19 @@ else
     "$PY" -m venv "$VENV" || die "could not create a virtual environment with $PY. On Debian/Ubuntu: apt install python3-venv."
 fi
 
-TARGET="$SRC"
-[ "$DEV" = 1 ] && TARGET="$SRC[test]"
+# Build from a clean copy of the checkout: setuptools writes build/ and *.egg-info into
+# the source folder, and a stale build/ would leak old files into the wheel.
+STAGE=$(mktemp -d "${TMPDIR:-/tmp}/awsguard-install.XXXXXX")
+trap 'rm -rf "$STAGE"' EXIT
+tar -C "$SRC" --exclude=./.git --exclude=./.venv --exclude=./build --exclude='*.egg-info' \
+    --exclude='__pycache__' -cf - . | tar -C "$STAGE" -xf - ||
+    die "could not copy the checkout $SRC to a temporary folder ($STAGE)."
+TARGET="$STAGE"
+[ "$DEV" = 1 ] && TARGET="$STAGE[test]"
 PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
 "${PIP[@]}" install "$TARGET" || die "pip could not install awsguard from $SRC (see the messages above)."
 # Same version number, new code: reinstall awsguard itself so that re-running upgrades in place.
-"${PIP[@]}" install --no-deps --force-reinstall "$SRC" || die "pip could not reinstall awsguard from $SRC."
+"${PIP[@]}" install --no-deps --force-reinstall "$STAGE" || die "pip could not reinstall awsguard from $SRC."
 
 mkdir -p "$BIN" "$PREFIX/shell"
 cp "$SRC"/shell/awsguard.bash "$SRC"/shell/awsguard.zsh "$SRC"/shell/awsguard.fish "$PREFIX/shell/"

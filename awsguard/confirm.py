@@ -242,7 +242,7 @@ def _approve_from_env(outcome: Outcome, environ: Mapping[str, str], what: str, c
             f"({label}); it must equal the account id or its name"
         )
     else:
-        reason = f"{where}, so awsguard cannot ask"
+        reason = where
     return _refuse(
         outcome,
         f"refused: {what} and needs a confirmation ({outcome.because}), but "

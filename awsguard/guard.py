@@ -204,6 +204,7 @@ class Pipeline:
             self.config,
             self.child_env,
             self.real,
+            child_argv=self.child_argv,
         )
         if self.outcome.decision in ("refused", "aborted"):
             if self.outcome.message:

@@ -14,7 +14,6 @@ a group is dropped whole when any placeholder inside it is empty, so
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from .resolve import Resolution
@@ -33,6 +32,25 @@ PLACEHOLDERS = (
     "conflict_mark",
 )
 CONFIG_ERROR = "awsguard-config"
+# The conflict the mark names when there are several: who you act as comes first.
+CONFLICT_ORDER = (
+    "env-overrides-profile",
+    "profile-not-found",
+    "credentials-error",
+    "expired-env-credentials",
+    "sso-token-expired",
+    "partial-env-keys",
+    "profile-vars-disagree",
+    "session-token-with-long-term-key",
+    "temporary-key-without-token",
+    "legacy-security-token",
+    "endpoint-override",
+    "region-vars-disagree",
+    "keys-shadowed",
+    "config-file-problem",
+    "no-region",
+)
+RECHECK_SECONDS = 900
 DEFAULT_PROTECTED_COLOR = "red"
 DEFAULT_CONFLICT_COLOR = "yellow"
 
@@ -64,72 +82,101 @@ class FormatError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
+# The types below are plain classes, not dataclasses: @dataclass generates and compiles
+# code for each class at import time, a millisecond or more apiece, paid on every prompt.
+
+
 class ColorRule:
-    color: str
-    profile: str | None = None  # globs
-    account: str | None = None
-    account_name: str | None = None
-    source: str | None = None
-    protected: bool | None = None
+    """One `[[prompt.color]]` rule: every glob given must match; the first rule that does wins."""
+
+    __slots__ = ("color", "profile", "account", "account_name", "source", "protected")
+
+    def __init__(
+        self,
+        color: str,
+        profile: str | None = None,
+        account: str | None = None,
+        account_name: str | None = None,
+        source: str | None = None,
+        protected: bool | None = None,
+    ) -> None:
+        self.color = color
+        self.profile = profile
+        self.account = account
+        self.account_name = account_name
+        self.source = source
+        self.protected = protected
 
 
-@dataclass
 class PromptSettings:
-    format: str = DEFAULT_FORMAT
-    colors: list[ColorRule] = field(default_factory=list)
-    # account id -> {"name": str, "protected": bool}
-    accounts: dict[str, dict[str, object]] = field(default_factory=dict)
-    conflict_mark: str | None = None  # None: ⚠ in a UTF-8 locale, else !
-    ignore_conflicts: frozenset[str] = frozenset()
-    protected_color: str = DEFAULT_PROTECTED_COLOR
-    conflict_color: str = DEFAULT_CONFLICT_COLOR
-    color: str = ""  # everything else (`default_color`)
-    # Set when the awsguard config could not be used: the segment shows a mark.
-    error: str | None = None
+    """The `[prompt]` and `[accounts]` tables of the awsguard config."""
+
+    def __init__(self, error: str | None = None) -> None:
+        self.format = DEFAULT_FORMAT
+        self.colors: list[ColorRule] = []
+        # account id -> {"name": str | None, "protected": bool}
+        self.accounts: dict[str, dict[str, object]] = {}
+        self.conflict_mark: str | None = None  # None: ⚠ in a UTF-8 locale, else !
+        self.ignore_conflicts: frozenset[str] = frozenset()
+        self.protected_color = DEFAULT_PROTECTED_COLOR
+        self.conflict_color = DEFAULT_CONFLICT_COLOR
+        self.color = ""  # everything else (`default_color`)
+        # Set when the awsguard config could not be used: the segment shows a mark.
+        self.error = error
 
 
-@dataclass(frozen=True)
 class IdentityHint:
-    """What the identity cache (or an awsguard session) knows about a key: never a secret."""
+    """What the identity cache knows about a key: never a secret."""
 
-    account: str | None = None
-    arn: str | None = None
-    alias: str | None = None
-    origin: str = ""
+    __slots__ = ("account", "arn", "alias", "origin")
+
+    def __init__(
+        self,
+        account: str | None = None,
+        arn: str | None = None,
+        alias: str | None = None,
+        origin: str = "",
+    ) -> None:
+        self.account, self.arn, self.alias, self.origin = account, arn, alias, origin
 
 
-@dataclass(frozen=True)
 class SessionHint:
     """One awsguard session from its index (${XDG_STATE_HOME}/awsguard/vault-index.json)."""
 
-    kind: str
-    profile: str
-    expiration: str
-    arn: str = ""
-    role_arn: str = ""
+    __slots__ = ("kind", "profile", "expiration", "arn", "role_arn")
+
+    def __init__(
+        self, kind: str, profile: str, expiration: str, arn: str = "", role_arn: str = ""
+    ) -> None:
+        self.kind, self.profile, self.expiration = kind, profile, expiration
+        self.arn, self.role_arn = arn, role_arn
 
 
-@dataclass
 class Segment:
-    shown: bool
-    profile: str | None = None
-    source: str | None = None
-    account: str | None = None
-    account_from: str | None = None
-    account_name: str | None = None
-    region: str | None = None
-    expires_at: str | None = None
-    expires_from: str | None = None
-    seconds_left: int | None = None
-    expired: bool = False
-    conflicts: list[str] = field(default_factory=list)
-    protected: bool = False
-    color: str = ""
-    text: str = ""
-    # Epoch second when the text next changes by itself (a countdown), 0 for never.
-    valid_until: int = 0
-    config_error: str | None = None
+    """The computed segment: what it shows, and each value with where it came from."""
+
+    def __init__(self, shown: bool) -> None:
+        self.shown = shown
+        self.profile: str | None = None
+        self.source: str | None = None
+        self.account: str | None = None
+        self.account_from: str | None = None
+        self.account_name: str | None = None
+        self.region: str | None = None
+        self.expires_at: str | None = None
+        self.expires_from: str | None = None
+        self.seconds_left: int | None = None
+        self.expired = False
+        self.conflicts: list[str] = []
+        self.protected = False
+        self.color = ""
+        self.text = ""
+        # Epoch second after which the text may differ with nothing else changed.
+        self.valid_until = 0
+        self.config_error: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Segment({self.as_dict()!r})"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -450,8 +497,11 @@ def compute(
 ) -> Segment:
     """The segment for `res`; `fmt` overrides the configured format (already validated)."""
     if not _in_play(res, environ):
-        return Segment(shown=False)
-    seg = Segment(shown=True, source=res.source, region=res.region)
+        nothing = Segment(shown=False)
+        nothing.valid_until = int(now.timestamp()) + RECHECK_SECONDS
+        return nothing
+    seg = Segment(shown=True)
+    seg.source, seg.region = res.source, res.region
     seg.profile = "env" if res.source == "env" else res.profile
     now_epoch = int(now.timestamp())
 
@@ -474,12 +524,19 @@ def compute(
         seg.seconds_left = expires_epoch - now_epoch
         seg.expired = seg.seconds_left <= 0
         seg.valid_until = _next_change(expires_epoch, now_epoch)
+    # Some things change with time alone and are not tracked to the second (the CLI
+    # renews a cached role 15 minutes early, an SSO token under a role expires): look
+    # again after a while even when nothing else changed.
+    recheck = now_epoch + RECHECK_SECONDS
+    seg.valid_until = min(seg.valid_until, recheck) if seg.valid_until else recheck
 
-    seg.conflicts = [
+    codes = [
         c.code
         for c in res.conflicts
         if c.applies_to_shim and c.code not in settings.ignore_conflicts
     ]
+    rank = {code: n for n, code in enumerate(CONFLICT_ORDER)}
+    seg.conflicts = sorted(dict.fromkeys(codes), key=lambda c: rank.get(c, len(rank) // 2))
     if settings.error:
         seg.config_error = settings.error
         seg.conflicts.append(CONFIG_ERROR)

@@ -394,7 +394,9 @@ def load_config(environ: Mapping[str, str] = os.environ) -> Config:
     path = paths.config_file(environ)
     config = Config(path=path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         return config
     except (OSError, UnicodeDecodeError) as err:
@@ -406,7 +408,13 @@ def load_config(environ: Mapping[str, str] = os.environ) -> Config:
         )
         return config
     config.exists = True
-    return parse_config(text, path, config)
+    data = _cached_parse(environ, path, raw)
+    if data is not None:
+        return _from_data(config, data)
+    parse_config(text, path, config)
+    if config.error is None:
+        _save_parse(environ, path, raw, config.data)
+    return config
 
 
 def parse_config(text: str, path: Path, config: Config | None = None) -> Config:
@@ -420,12 +428,47 @@ def parse_config(text: str, path: Path, config: Config | None = None) -> Config:
     except tomllib.TOMLDecodeError as err:
         config.error = _syntax_error(str(err), text, path)
         return config
+    return _from_data(config, data)
+
+
+def _from_data(config: Config, data: dict[str, Any]) -> Config:
     config.data = data
     try:
         _read_tables(config, data)
     except ConfigError as err:
         config.error = err
     return config
+
+
+# Importing tomllib costs the shim several milliseconds on every call, more than all the
+# rules together; the parsed file is kept in marshal form (a builtin, no import) beside
+# awsguard's other caches, with the exact bytes it was parsed from (file timestamps are
+# too coarse to tell two quick edits apart).
+_PARSE_CACHE = "config.parsed"
+
+
+def _cached_parse(environ: Mapping[str, str], path: Path, raw: bytes) -> dict[str, Any] | None:
+    import marshal
+
+    try:
+        with open(paths.cache_dir(environ) / _PARSE_CACHE, "rb") as handle:
+            saved_path, saved_raw, data = marshal.load(handle)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if saved_path != str(path) or saved_raw != raw or not isinstance(data, dict):
+        return None
+    return data
+
+
+def _save_parse(environ: Mapping[str, str], path: Path, raw: bytes, data: dict[str, Any]) -> None:
+    import marshal
+
+    try:
+        # Dates and times (TOML has them) are not marshal types: then there is no cache.
+        blob = marshal.dumps((str(path), raw, data))
+        paths.write_private(paths.cache_dir(environ) / _PARSE_CACHE, blob)
+    except (OSError, ValueError):
+        pass
 
 
 def _syntax_error(detail: str, text: str, path: Path) -> ConfigError:

@@ -645,10 +645,11 @@ def sts_client(
     import botocore.session
     from botocore.config import Config
 
-    session = botocore.session.Session()
     # We read the profile ourselves; keep botocore away from the user's files and
-    # AWS_PROFILE, so only the credentials handed in are used.
-    session.set_config_variable("profile", None)
+    # AWS_PROFILE, so only the credentials handed in are used. Setting the `profile`
+    # variable to None is not enough: botocore then falls through to AWS_PROFILE and,
+    # with the files hidden, raises ProfileNotFound. So the variable has no sources.
+    session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
     session.set_config_variable("config_file", os.devnull)
     session.set_config_variable("credentials_file", os.devnull)
     if endpoint_url is None:

@@ -24,6 +24,7 @@ _awsguard_path_first() {
 # process at all: everything below is builtins.
 if [ "${AWSGUARD_PROMPT:-1}" != 0 ] && [ -n "${AWSGUARD_CMD:-}" ]; then
     _awsguard_segment=''
+    _awsguard_plain=''
     _awsguard_ps1=''
     _awsguard_key=''
     _awsguard_until=0
@@ -58,10 +59,12 @@ if [ "${AWSGUARD_PROMPT:-1}" != 0 ] && [ -n "${AWSGUARD_CMD:-}" ]; then
             _awsguard_until=${lines[0]:-0}
             [[ $_awsguard_until =~ ^[0-9]+$ ]] || _awsguard_until=0
             _awsguard_segment=${lines[1]-}
-            _awsguard_watch=("${lines[@]:2}")
+            _awsguard_plain=${lines[2]-}
+            _awsguard_watch=("${lines[@]:3}")
         else
             # awsguard itself is missing or broken: say so, and look again in a minute.
             _awsguard_segment='!awsguard'
+            _awsguard_plain=$_awsguard_segment
             _awsguard_until=$((now + 60))
             _awsguard_watch=()
         fi

@@ -16,6 +16,7 @@ end
 # countdown shows. fish runs builtins in-process, so an unchanged prompt starts no process.
 if test "$AWSGUARD_PROMPT" != 0; and set -q AWSGUARD_CMD; and test -n "$AWSGUARD_CMD"
     set -g _awsguard_segment ''
+    set -g _awsguard_plain ''
     set -g _awsguard_key ''
     set -g _awsguard_until 0
     set -g _awsguard_watch
@@ -50,9 +51,11 @@ if test "$AWSGUARD_PROMPT" != 0; and set -q AWSGUARD_CMD; and test -n "$AWSGUARD
                 set -g _awsguard_until 0
                 string match -qr '^[0-9]+$' -- "$lines[1]"; and set -g _awsguard_until $lines[1]
                 set -g _awsguard_segment "$lines[2]"
-                set -g _awsguard_watch $lines[3..-1]
+                set -g _awsguard_plain "$lines[3]"
+                set -g _awsguard_watch $lines[4..-1]
             else
                 set -g _awsguard_segment '!awsguard'
+                set -g _awsguard_plain '!awsguard'
                 set -g _awsguard_until 0
                 set -g _awsguard_watch
             end

@@ -16,7 +16,7 @@ fi
 # time it started reading, so a builtin `-nt` test tells), or the minute its countdown shows.
 # Otherwise a prompt starts no process at all: everything below is builtins.
 if [[ ${AWSGUARD_PROMPT:-1} != 0 && -n ${AWSGUARD_CMD:-} ]]; then
-    typeset -g _awsguard_segment='' _awsguard_ps1='' _awsguard_rps1='' _awsguard_key=''
+    typeset -g _awsguard_segment='' _awsguard_plain='' _awsguard_ps1='' _awsguard_rps1='' _awsguard_key=''
     typeset -g _awsguard_now_key=''
     typeset -gi _awsguard_until=0
     typeset -ga _awsguard_watch
@@ -47,10 +47,12 @@ if [[ ${AWSGUARD_PROMPT:-1} != 0 && -n ${AWSGUARD_CMD:-} ]]; then
             _awsguard_until=0
             [[ ${lines[1]:-} == <-> ]] && _awsguard_until=${lines[1]}
             _awsguard_segment=${lines[2]:-}
-            _awsguard_watch=("${(@)lines[3,-1]}")
+            _awsguard_plain=${lines[3]:-}
+            _awsguard_watch=("${(@)lines[4,-1]}")
         else
             # awsguard itself is missing or broken: say so, and look again in a minute.
             _awsguard_segment='!awsguard'
+            _awsguard_plain=$_awsguard_segment
             _awsguard_until=$(( now + 60 ))
             _awsguard_watch=()
         fi

@@ -48,7 +48,8 @@ def configure(parser) -> None:  # noqa: ANN001 - argparse is not imported on the
     parser.add_argument(
         "--shell",
         choices=SHELLS,
-        help="output for the shell integration: next-change time, segment, watched files",
+        help="output for the shell integration: next-change time, segment, plain segment, "
+        "watched files",
     )
     parser.add_argument("--stamp", metavar="FILE", help="(shell integration) the stamp file")
 
@@ -117,7 +118,7 @@ def fast_main(argv: list[str]) -> int:
             raise
         shell = opts.get("shell")
         if shell:
-            sys.stdout.write("0\n!awsguard-error\n")
+            sys.stdout.write("0\n!awsguard-error\n!awsguard-error\n")
         else:
             sys.stderr.write(
                 f"awsguard prompt: internal error: {type(err).__name__}: {err}. "
@@ -206,7 +207,10 @@ def load_settings(path: str):  # -> PromptSettings
         return PromptSettings(error=f"cannot read {path}: {err.strerror or err}")
     if not raw.strip():
         return PromptSettings()
-    import tomllib
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
 
     try:
         data = tomllib.loads(raw.decode("utf-8"))
@@ -326,12 +330,20 @@ def watched_paths(environ: Mapping[str, str], files, res) -> list[str]:  # noqa:
     return out
 
 
-def prepare_stamp(path: str) -> None:
-    """Create the shell's stamp file (and its 0700 folder) if missing, before we read anything."""
-    if os.path.exists(path):
-        return
-    folder = os.path.dirname(path) or "."
+def _make_folder(folder: str) -> bool:
+    """Create `folder` (0700) if missing; True when it was created."""
+    if os.path.isdir(folder):
+        return False
     os.makedirs(folder, mode=0o700, exist_ok=True)
+    return True
+
+
+def prepare_stamp(path: str) -> bool:
+    """Create the shell's stamp file (and its folder) if missing; True if a folder was made."""
+    if os.path.exists(path):
+        return False
+    folder = os.path.dirname(path) or "."
+    created = _make_folder(folder)
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     # A new shell: clear the stamps of shells long gone.
     prefix = os.path.basename(path).rsplit(".", 1)[0] + "."
@@ -344,6 +356,7 @@ def prepare_stamp(path: str) -> None:
                     os.unlink(other)
             except OSError:
                 pass
+    return created
 
 
 def stamp_slack(shell: object) -> float:
@@ -365,15 +378,104 @@ def _unicode_locale(environ: Mapping[str, str]) -> bool:
     return False
 
 
+# --- the segment cache -------------------------------------------------------------------------
+#
+# starship and other prompt tools run `awsguard prompt` on every prompt. Its output
+# is kept per environment (a hash of the variables it depends on; secret values
+# count only as present or not) with the files it was computed from, dated like
+# the shell's stamp. Next time, if none of those files is newer and the countdown
+# has not moved, the output is printed without loading the resolver.
+
+CACHE_MAGIC = "awsguard-prompt-cache 1"
+_ENV_NAMES = ("HOME", "PATH", "NO_COLOR", "LANG", "LC_ALL", "LC_CTYPE",
+              "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+_SECRET_VARS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+CACHE_SLACK = 0.05  # the kernel's coarse file clock, see stamp_slack
+CACHE_KEEP = 64  # entries kept before old ones (a day untouched) are removed
+
+
+def segment_cache_path(environ: Mapping[str, str], opts: Mapping[str, object]) -> str | None:
+    if environ.get("AWSGUARD_PROMPT_CACHE") == "0":
+        return None
+    from .. import __version__
+
+    parts = [CACHE_MAGIC, __version__, __file__, repr(sorted(
+        (k, str(v)) for k, v in opts.items() if k != "stamp"
+    ))]
+    for name in sorted(environ):
+        if name.startswith(("AWS_", "AWSGUARD_")) or name in _ENV_NAMES:
+            value = "(set)" if name in _SECRET_VARS and environ[name] else environ[name]
+            parts.append(f"{name}={value}")
+    digest = _sha256_hex("\0".join(parts))[:32]
+    return os.path.join(cache_dir(environ), "prompt", f"segment-{digest}")
+
+
+def read_cached(path: str | None, now: float) -> str | None:
+    """The cached output, or None when any file it was made from changed since."""
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        magic, stamp, until, count, rest = text.split("\n", 4)
+        if magic != CACHE_MAGIC:
+            return None
+        stamp_ns, valid_until, watched = int(stamp), int(until), int(count)
+        if valid_until and now >= valid_until:
+            return None
+        lines = rest.split("\n", watched)
+        for watched_path in lines[:watched]:
+            if os.stat(watched_path).st_mtime_ns > stamp_ns:
+                return None
+        return lines[watched]
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def write_cached(
+    path: str | None, started: float, valid_until: int, watched: list[str], output: str
+) -> None:
+    if path is None:
+        return
+    folder = os.path.dirname(path)
+    stamp_ns = int((started - CACHE_SLACK) * 1e9)
+    text = "\n".join([CACHE_MAGIC, str(stamp_ns), str(valid_until), str(len(watched)), *watched])
+    try:
+        tmp = f"{path}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n" + output)
+        os.replace(tmp, path)
+        names = [n for n in os.listdir(folder) if n.startswith("segment-")]
+        if len(names) > CACHE_KEEP:
+            for name in names:
+                other = os.path.join(folder, name)
+                if os.stat(other).st_mtime < started - 86400:
+                    os.unlink(other)
+    except OSError:
+        pass  # no cache: only slower
+
+
 def _print_segment(opts: Mapping[str, object], environ: Mapping[str, str]) -> int:
     import time
 
+    made_folder = False
     stamp = opts.get("stamp")
     if isinstance(stamp, str):
         try:
-            prepare_stamp(stamp)
+            made_folder = prepare_stamp(stamp)
         except OSError:
             stamp = None  # without a stamp the shell only re-runs us more often
+    cache = None if opts.get("json") else segment_cache_path(environ, opts)
+    if cache is not None:
+        try:
+            made_folder = _make_folder(os.path.dirname(cache)) or made_folder
+        except OSError:
+            cache = None
+    if made_folder:
+        # Our own new folder changed its parent, which may be watched: let that
+        # change fall before the stamp's date, or the next run would redo it all.
+        time.sleep(CACHE_SLACK)
     started = time.time()
     if isinstance(stamp, str):
         moment = started - stamp_slack(opts.get("shell"))
@@ -381,6 +483,10 @@ def _print_segment(opts: Mapping[str, object], environ: Mapping[str, str]) -> in
             os.utime(stamp, (moment, moment))
         except OSError:
             pass
+    cached = read_cached(cache, started)
+    if cached is not None:
+        sys.stdout.write(cached)
+        return 0
 
     from datetime import datetime, timezone
 
@@ -423,12 +529,16 @@ def _print_segment(opts: Mapping[str, object], environ: Mapping[str, str]) -> in
         return 0
     no_color = bool(environ.get("NO_COLOR"))
     shell = opts.get("shell")
+    watched = watched_paths(environ, files, res)
     if isinstance(shell, str):
         text = styled(segment.text, "" if no_color else segment.color, shell)
-        lines = [str(segment.valid_until), text, *watched_paths(environ, files, res)]
-        sys.stdout.write("\n".join(lines) + "\n")
-        return 0
-    if segment.text:
+        plain = segment.text.replace("%", "%%") if shell == "zsh" else segment.text
+        output = "\n".join([str(segment.valid_until), text, plain, *watched]) + "\n"
+    elif segment.text:
         color = segment.color if opts.get("color") and not no_color else ""
-        sys.stdout.write(styled(segment.text, color, "ansi") + "\n")
+        output = styled(segment.text, color, "ansi") + "\n"
+    else:
+        output = ""
+    write_cached(cache, started, segment.valid_until, watched, output)
+    sys.stdout.write(output)
     return 0

@@ -31,9 +31,6 @@ DENIALS = ("explicit-deny", "implicit-deny")
 RESOURCE_POLICY_SERVICES = frozenset(
     {"s3", "kms", "sqs", "sns", "lambda", "secretsmanager", "iam"}
 )
-# Credential providers that may ask the user something (awsguard's own credential_process
-# prompts for MFA codes): the diagnosis is not worth a prompt.
-INTERACTIVE_PROVIDERS = ("custom-process",)
 # The AWS CLI's own cache of assume-role credentials (awscli/customizations/assumerole.py):
 # reading it gives the very credentials the CLI just used, without a new AssumeRole call.
 CLI_CACHE_DIR = os.path.join("~", ".aws", "cli", "cache")
@@ -268,7 +265,8 @@ def _environment(env: Mapping[str, str]) -> Iterator[None]:
 
     botocore reads the credential chain, AWS_ENDPOINT_URL(_<SERVICE>), the config files'
     paths and the region from os.environ; the real CLI ran with `env`, so building under
-    it gives the CLI's answers. Only the main thread does this, for milliseconds.
+    it gives the CLI's answers. Only the main thread does this, while it resolves the
+    credentials and builds the clients (CPU work: botocore loads the service models).
     """
     saved = dict(os.environ)
     try:
@@ -282,9 +280,11 @@ def _environment(env: Mapping[str, str]) -> Iterator[None]:
 
 def _session_env(child_env: Mapping[str, str]) -> dict[str, str]:
     env = dict(child_env)
-    # Our reads are not the user's calls: keep them out of the user's CSM listener.
-    for name in ("AWS_CSM_ENABLED", "AWS_CSM_HOST", "AWS_CSM_PORT", "AWS_CSM_CLIENT_ID"):
+    # Our reads are not the user's calls: keep them out of the user's CSM listener (the
+    # variable also wins over csm_enabled in the profile).
+    for name in ("AWS_CSM_HOST", "AWS_CSM_PORT", "AWS_CSM_CLIENT_ID"):
         env.pop(name, None)
+    env["AWS_CSM_ENABLED"] = "false"
     return env
 
 
@@ -334,10 +334,26 @@ def _no_prompt(*_args: Any, **_kwargs: Any) -> str:
     raise RuntimeError("an MFA code would be needed")
 
 
+class _StopAtCredentialProcess:
+    """Stands in the chain where botocore runs a profile's credential_process: that may
+    ask the user something (awsguard's own prompts for MFA codes), and the diagnosis is
+    not worth a prompt. Stopping (rather than skipping) keeps the chain from going on to
+    the instance metadata service, which the CLI never asked."""
+
+    METHOD = "custom-process"
+
+    def __init__(self, core: Any) -> None:
+        self._core = core
+
+    def load(self) -> None:
+        if self._core.get_scoped_config().get("credential_process"):
+            raise RuntimeError("the profile's credentials come from a credential_process")
+        return None
+
+
 def _build_clients(
     d: Diagnosis, resource: str, child_env: Mapping[str, str], invocation: Any, deadline: float
 ) -> _Clients | None:
-    import boto3
     import botocore.session
     from botocore.config import Config
     from botocore.credentials import JSONFileCache
@@ -373,24 +389,26 @@ def _build_clients(
     with _environment(env):
         core = botocore.session.Session(profile=_profile(child_env, invocation))
         resolver = core.get_component("credential_provider")
-        for name in INTERACTIVE_PROVIDERS:
-            resolver.remove(name)
+        resolver.providers = [
+            _StopAtCredentialProcess(core) if p.METHOD == "custom-process" else p
+            for p in resolver.providers
+        ]
         assume = resolver.get_provider("assume-role")
         assume.cache = JSONFileCache(os.path.expanduser(CLI_CACHE_DIR))
         assume._prompter = _no_prompt  # botocore would ask on the terminal
-        session = boto3.session.Session(botocore_session=core)
-        if session.get_credentials() is None:
+        if core.get_credentials() is None:
             return None
         region = (
             (arn.region if arn is not None and arn.region else None)
             or getattr(invocation, "region", None)
             or d.region
-            or session.region_name
+            or core.get_config_variable("region")
             or "us-east-1"
         )
         clients = {}
         for service in sorted(services):
-            client = session.client(
+            # botocore alone: boto3 would add its import and, for S3, s3transfer's.
+            client = core.create_client(
                 service,
                 region_name=region,
                 config=config,

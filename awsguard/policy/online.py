@@ -272,9 +272,10 @@ def _organization(reader: _Reader, account: str | None, policy_type: str, label:
 
 def gather(action: str, resource: str, principal: str | None, context: dict[str, Any],
            resource_account: str | None = None, session: Any = None) -> Gathered:
-    import boto3
+    if session is None:
+        import boto3
 
-    session = session or boto3.session.Session()
+        session = boto3.session.Session()
     arn = parse_arn(resource)
     region = (arn.region if arn and arn.region else None) or session.region_name or "us-east-1"
     reader = _Reader(session, region)

@@ -356,3 +356,45 @@ def test_unreachable_endpoint_leaves_the_diagnosis_unchanged(moto_env, capfd):
     out = with_policies(d, env, parse(list(ARGV)))
     assert (out.category, out.policy_type, out.hints) == (d.category, None, d.hints)
     assert capfd.readouterr() == ("", "")
+
+
+def test_a_role_session_is_read_as_its_role():
+    role_session = f"arn:aws:sts::{ACCOUNT}:assumed-role/Deployer/ci-run"
+    given = EvaluationInput(
+        request=Request(principal=role_session, action="s3:ListBucket", resource=BUCKET),
+        identity_policies=[parse_policy(doc(ALLOW_S3, DENY_LIST), "Deployer/guard")],
+    )
+    found = Gathered(given, ["inline policy guard of role Deployer"], [
+        {"what": "the session policy of this role session",
+         "why": "AWS does not expose session policies after AssumeRole"}])
+    out = concluded(bare_s3_denial(principal=role_session), found)
+    assert (out.category, out.policy_type) == ("explicit-deny", "identity")
+    assert out.hints[0].startswith("Statement 'DenyS3' in inline policy 'guard' of role Deployer")
+    assert "the session policy of this role session" in out.hints[1]
+
+
+def test_a_credential_process_profile_is_never_run(moto_env, tmp_path):
+    marker = tmp_path / "ran"
+    config = tmp_path / "config"
+    config.write_text(f"[profile tool]\ncredential_process = sh -c 'touch {marker}'\n")
+    env = {k: v for k, v in moto_env.items() if not k.startswith("AWS_ACCESS_KEY_ID")
+           and k != "AWS_SECRET_ACCESS_KEY"}
+    env["AWS_CONFIG_FILE"] = str(config)
+    argv = ["--profile", "tool", *ARGV]
+    d = bare_s3_denial()
+    assert with_policies(d, env, parse(argv)) is d
+    assert not marker.exists()
+
+
+def test_a_server_that_never_answers_leaves_the_diagnosis_unchanged(moto_env):
+    import socket
+
+    # Accepts connections (the kernel's backlog) but never answers: reads time out, and the
+    # watchdog gives up on the whole gathering.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        env = dict(moto_env, AWS_ENDPOINT_URL=f"http://127.0.0.1:{silent.getsockname()[1]}")
+        d = bare_s3_denial()
+        out = with_policies(d, env, parse(list(ARGV)))
+    assert (out.category, out.policy_type, out.hints) == (d.category, None, d.hints)

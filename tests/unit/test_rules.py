@@ -198,3 +198,24 @@ def test_parse_config_accepts_text_directly(tmp_path: Path) -> None:
     config = parse_config('[accounts."123456789012"]\nname = "prod"\n', tmp_path / "c.toml")
     assert config.account_name("123456789012") == "prod"
     assert config.account_name("000000000000") is None
+
+
+def test_parsed_config_is_reused_until_the_file_changes(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path), "HOME": str(tmp_path)}
+    path = tmp_path / "awsguard" / "config.toml"
+    path.parent.mkdir(parents=True)
+    path.write_text('[risk]\nwrite = "confirm"\n')
+    assert load_config(env).risk_levels["write"] == "confirm"
+    cache = tmp_path / ".cache" / "awsguard" / "config.parsed"
+    assert cache.exists()
+    path.write_text('[risk]\nwrite = "type"\n\n')
+    assert load_config(env).risk_levels["write"] == "type"
+    path.write_text('[risk]\nwrite = "deny"\n\n')  # same size, maybe the same timestamp
+    assert load_config(env).risk_levels["write"] == "deny"
+    path.write_text("[risk\n")
+    assert load_config(env).error is not None
+
+
+def test_dates_in_the_config_do_not_break_the_parse_cache(tmp_path: Path) -> None:
+    config = config_from(tmp_path, "[prompt]\nsince = 2024-01-01\n")
+    assert config.error is None and str(config.section("prompt")["since"]) == "2024-01-01"
