@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -76,10 +77,15 @@ def make_home(home: Path) -> None:
     (home / ".config" / "awsguard" / "config.toml").write_text(AWSGUARD_TOML)
 
 
-def timed(argv: list[str], env: dict[str, str]) -> float:
+def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds: user + system of the child and its children)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
 
 
 def speed(awsguard: Path, env: dict[str, str], runs: int) -> None:
@@ -89,16 +95,21 @@ def speed(awsguard: Path, env: dict[str, str], runs: int) -> None:
         "python3 -c pass (PATH)": [python3, "-c", "pass"],
         "awsguard's python -c pass": [str(interpreter), "-c", "pass"],
         "awsguard's python -S -c pass": [str(interpreter), "-S", "-c", "pass"],
-        "awsguard prompt (role profile)": [str(awsguard), "prompt"],
-        "awsguard prompt (SSO profile)": [str(awsguard), "prompt"],
-        "awsguard prompt --shell bash": [str(awsguard), "prompt", "--shell", "bash"],
+        "awsguard --version (argparse path)": [str(awsguard), "--version"],
+        "awsguard prompt (cached)": [str(awsguard), "prompt"],
+        "awsguard prompt (computed, role)": [str(awsguard), "prompt"],
+        "awsguard prompt (computed, SSO)": [str(awsguard), "prompt"],
+        "awsguard prompt --shell bash (comp.)": [str(awsguard), "prompt", "--shell", "bash"],
     }
     envs = {name: env for name in cases}
-    envs["awsguard prompt (SSO profile)"] = {**env, "AWS_PROFILE": "ops"}
-    out = subprocess.run(cases["awsguard prompt (role profile)"], env=env, capture_output=True,
+    no_cache = {**env, "AWSGUARD_PROMPT_CACHE": "0"}
+    envs["awsguard prompt (computed, role)"] = no_cache
+    envs["awsguard prompt (computed, SSO)"] = {**no_cache, "AWS_PROFILE": "ops"}
+    envs["awsguard prompt --shell bash (comp.)"] = no_cache
+    out = subprocess.run(cases["awsguard prompt (cached)"], env=env, capture_output=True,
                          text=True)
     print(f"segment: {out.stdout.strip()!r}  stderr: {out.stderr.strip()!r}")
-    times: dict[str, list[float]] = {name: [] for name in cases}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
     names = list(cases)
     for name in names:  # warm the page cache
         timed(cases[name], envs[name])
@@ -106,13 +117,19 @@ def speed(awsguard: Path, env: dict[str, str], runs: int) -> None:
         order = names if i % 2 == 0 else names[::-1]
         for name in order:
             times[name].append(timed(cases[name], envs[name]))
-    print(f"\n{'command':34} {'median ms':>10} {'min ms':>8}  runs={runs}")
+    print(f"\n{'command':38} {'wall median':>11} {'wall min':>9} {'CPU median':>11}  (ms)"
+          f"  runs={runs}")
+
+    def med(name: str, i: int) -> float:
+        return statistics.median(t[i] for t in times[name]) * 1000
+
     for name in names:
-        print(f"{name:34} {statistics.median(times[name]) * 1000:10.1f} "
-              f"{min(times[name]) * 1000:8.1f}")
-    base = statistics.median(times["awsguard's python -c pass"])
-    own = statistics.median(times["awsguard prompt (role profile)"])
-    print(f"{'prompt minus its python -c pass':34} {(own - base) * 1000:+10.1f}")
+        print(f"{name:38} {med(name, 0):11.1f} {min(t[0] for t in times[name]) * 1000:9.1f} "
+              f"{med(name, 1):11.1f}")
+    base = "awsguard's python -c pass"
+    for name in ("awsguard prompt (cached)", "awsguard prompt (computed, role)"):
+        print(f"{name + ' - python -c pass':38} {med(name, 0) - med(base, 0):+11.1f} "
+              f"{'':9} {med(name, 1) - med(base, 1):+11.1f}")
 
 
 def count_processes(shell: str, awsguard: Path, env: dict[str, str], work: Path,

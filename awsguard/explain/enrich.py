@@ -334,6 +334,23 @@ def _no_prompt(*_args: Any, **_kwargs: Any) -> str:
     raise RuntimeError("an MFA code would be needed")
 
 
+class _ReadOnlyCache:
+    """The AWS CLI's assume-role cache, read but never written: awsguard keeps no
+    credentials anywhere (a fresh AssumeRole result stays in memory)."""
+
+    def __init__(self, cache: Any) -> None:
+        self._cache = cache
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._cache
+
+    def __getitem__(self, key: str) -> Any:
+        return self._cache[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        pass
+
+
 class _StopAtCredentialProcess:
     """Stands in the chain where botocore runs a profile's credential_process: that may
     ask the user something (awsguard's own prompts for MFA codes), and the diagnosis is
@@ -394,7 +411,7 @@ def _build_clients(
             for p in resolver.providers
         ]
         assume = resolver.get_provider("assume-role")
-        assume.cache = JSONFileCache(os.path.expanduser(CLI_CACHE_DIR))
+        assume.cache = _ReadOnlyCache(JSONFileCache(os.path.expanduser(CLI_CACHE_DIR)))
         assume._prompter = _no_prompt  # botocore would ask on the terminal
         if core.get_credentials() is None:
             return None

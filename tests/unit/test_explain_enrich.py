@@ -398,3 +398,38 @@ def test_a_server_that_never_answers_leaves_the_diagnosis_unchanged(moto_env):
         d = bare_s3_denial()
         out = with_policies(d, env, parse(list(ARGV)))
     assert (out.category, out.policy_type, out.hints) == (d.category, None, d.hints)
+
+
+def _role_profile(tmp_path, moto_env, extra: str = "") -> dict[str, str]:
+    config = tmp_path / "config"
+    config.write_text(
+        "[profile src]\naws_access_key_id = AKIAENRICHSOURCE0001\n"
+        f"aws_secret_access_key = {SECRET}\n"
+        "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/enrich-deploy\n"
+        f"source_profile = src\n{extra}"
+    )
+    env = {k: v for k, v in moto_env.items()
+           if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+    return dict(env, AWS_CONFIG_FILE=str(config), HOME=str(tmp_path))
+
+
+def test_an_assume_role_profile_needing_mfa_never_prompts(moto_env, tmp_path, capfd):
+    env = _role_profile(tmp_path, moto_env, "mfa_serial = arn:aws:iam::123456789012:mfa/me\n")
+    d = bare_s3_denial()
+    out = with_policies(d, env, parse(["--profile", "deploy", *ARGV]))
+    assert (out.category, out.policy_type, out.hints) == (d.category, None, d.hints)
+    assert capfd.readouterr() == ("", "")
+
+
+def test_assumed_role_credentials_are_not_written_to_the_cli_cache(
+    moto_env, tmp_path, monkeypatch
+):
+    env = _role_profile(tmp_path, moto_env)
+    # As in the shim, whose own environment is the user's: botocore creates the STS client
+    # for AssumeRole when the credentials are first used, after the CLI's env was put back.
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with_policies(bare_s3_denial(), env, parse(["--profile", "deploy", *ARGV]))
+    assert not (tmp_path / ".aws" / "cli" / "cache").exists()
+    assert SECRET not in "".join(p.read_text(errors="ignore")
+                                 for p in tmp_path.rglob("*") if p.is_file() and p.name != "config")
