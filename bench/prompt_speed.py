@@ -65,6 +65,11 @@ name = "dev-account"
 """
 
 
+DIRECT = (
+    "import sys; from awsguard.commands.prompt import fast_main; sys.exit(fast_main([]))"
+)
+
+
 def make_home(home: Path) -> None:
     (home / ".aws").mkdir(parents=True)
     (home / ".aws" / "config").write_text(CONFIG)
@@ -97,6 +102,9 @@ def speed(awsguard: Path, env: dict[str, str], runs: int) -> None:
         "awsguard's python -S -c pass": [str(interpreter), "-S", "-c", "pass"],
         "awsguard --version (argparse path)": [str(awsguard), "--version"],
         "awsguard prompt (cached)": [str(awsguard), "prompt"],
+        # What the cached path costs without the pip launcher's `import re` and cli.py's
+        # top-level argparse/pkgutil imports (see docs/prompt.md, "What it costs").
+        "direct fast_main (cached)": [str(interpreter), "-c", DIRECT],
         "awsguard prompt (computed, role)": [str(awsguard), "prompt"],
         "awsguard prompt (computed, SSO)": [str(awsguard), "prompt"],
         "awsguard prompt --shell bash (comp.)": [str(awsguard), "prompt", "--shell", "bash"],

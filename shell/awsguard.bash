@@ -54,7 +54,8 @@ if [ "${AWSGUARD_PROMPT:-1}" != 0 ] && [ -n "${AWSGUARD_CMD:-}" ]; then
     _awsguard_refresh() {
         local out now=$1
         local -a lines
-        if out=$("$AWSGUARD_CMD" prompt --shell bash --stamp "$_awsguard_stamp" 2>/dev/null); then
+        # `exec`: the command substitution's subshell becomes awsguard (one process, not two).
+        if out=$(exec "$AWSGUARD_CMD" prompt --shell bash --stamp "$_awsguard_stamp" 2>/dev/null); then
             mapfile -t lines <<<"$out"
             _awsguard_until=${lines[0]:-0}
             [[ $_awsguard_until =~ ^[0-9]+$ ]] || _awsguard_until=0
@@ -85,7 +86,7 @@ if [ "${AWSGUARD_PROMPT:-1}" != 0 ] && [ -n "${AWSGUARD_CMD:-}" ]; then
     }
 
     # Append to PROMPT_COMMAND (a string, or an array in bash 5.1+), once.
-    if [[ ${PROMPT_COMMAND@a} == *a* ]]; then
+    if [[ ${PROMPT_COMMAND+set} && ${PROMPT_COMMAND@a} == *a* ]]; then
         _awsguard_found=0
         for _awsguard_entry in "${PROMPT_COMMAND[@]}"; do
             [[ $_awsguard_entry == _awsguard_prompt_hook ]] && _awsguard_found=1

@@ -131,8 +131,8 @@ def fast_main(argv: list[str]) -> int:
 
 
 def _xdg(environ: Mapping[str, str], var: str, default: str) -> str:
-    # awsguard.paths computes the same (tested equal); it imports tempfile, which costs a
-    # prompt several milliseconds.
+    # The same folders as awsguard.paths (a test holds them equal), with os.path: that
+    # module imports pathlib, which costs a cached prompt more than all its own work.
     value = environ.get(var, "")
     if value and os.path.isabs(value):
         return os.path.join(value, "awsguard")
@@ -205,8 +205,8 @@ def load_settings(path: str):  # -> PromptSettings
         return PromptSettings()
     except OSError as err:
         return PromptSettings(error=f"cannot read {path}: {err.strerror or err}")
-    if not raw.strip():
-        return PromptSettings()
+    if b"prompt" not in raw and b"accounts" not in raw:
+        return PromptSettings()  # none of our tables: skip the TOML parser (rules.py checks it)
     try:
         import tomllib
     except ImportError:  # Python 3.10
@@ -239,19 +239,11 @@ def identity_dir(environ: Mapping[str, str]) -> str:
 
 
 def read_identity(environ: Mapping[str, str], access_key_id: str | None):  # -> IdentityHint
-    """The identity cache entry for this key: a file under identity/ named by its sha256."""
+    """The identity cache entry for this key (awsguard/identity.py writes it), any endpoint."""
     if not access_key_id:
         return None
-    folder = identity_dir(environ)
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return None
-    digest = _sha256_hex(access_key_id)
-    for name in names:
-        if digest in name:
-            return _identity_hint(_read_json(os.path.join(folder, name)))
-    return None
+    name = _sha256_hex(access_key_id) + ".json"
+    return _identity_hint(_read_json(os.path.join(identity_dir(environ), name)))
 
 
 def _identity_hint(data: object):  # -> IdentityHint | None
@@ -371,6 +363,14 @@ def stamp_slack(shell: object) -> float:
 
 
 def _unicode_locale(environ: Mapping[str, str]) -> bool:
+    # Python itself sets LC_CTYPE=C.UTF-8 when it starts in the C locale (PEP 538 locale
+    # coercion); the terminal is then still ASCII, so that value alone does not count.
+    if (
+        not environ.get("LC_ALL")
+        and not environ.get("LANG")
+        and environ.get("LC_CTYPE") in ("C.UTF-8", "C.utf8", "UTF-8")
+    ):
+        return False
     for name in ("LC_ALL", "LC_CTYPE", "LANG"):
         value = environ.get(name)
         if value:
