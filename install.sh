@@ -2,6 +2,9 @@
 # awsguard installer: install, upgrade in place (run it again), or --uninstall.
 # No sudo: everything goes under one prefix you own, plus one marked line per shell rc file.
 set -euo pipefail
+# The whole script is one block, read before it runs: editing or upgrading the checkout
+# while install.sh runs cannot change what it does half-way.
+{
 
 usage() {
     cat <<'USAGE'
@@ -173,7 +176,9 @@ if [ "$UNINSTALL" = 1 ]; then
     # Remove only what we put there: the prefix may be a folder with other things in it.
     [ -f "$VENV/pyvenv.cfg" ] && rm -rf "$VENV"
     if [ -f "$BIN/aws" ] && head -c 512 "$BIN/aws" | grep -q AWSGUARD-SHIM; then rm -f "$BIN/aws"; fi
-    [ -L "$BIN/awsguard" ] && rm -f "$BIN/awsguard"
+    if [ -L "$BIN/awsguard" ] || { [ -f "$BIN/awsguard" ] && head -c 512 "$BIN/awsguard" | grep -q AWSGUARD-COMMAND; }; then
+        rm -f "$BIN/awsguard"
+    fi
     rmdir "$BIN" 2>/dev/null || true
     for f in awsguard.bash awsguard.zsh awsguard.fish; do rm -f "$PREFIX/shell/$f"; done
     rmdir "$PREFIX/shell" 2>/dev/null || true
@@ -227,7 +232,18 @@ sys.exit(main())
 SHIM
 chmod 755 "$BIN/aws.tmp"
 mv -f "$BIN/aws.tmp" "$BIN/aws"
-ln -sfn "$VENV/bin/awsguard" "$BIN/awsguard"
+# bin/awsguard: the same lean start as the shim (the prompt segment runs it on every Enter).
+rm -f "$BIN/awsguard"
+cat >"$BIN/awsguard.tmp" <<LAUNCHER
+#!$VENV/bin/python -IS
+# AWSGUARD-COMMAND: the awsguard command, written by install.sh.
+import sys
+sys.path[0:0] = [p for p in ("$SITE", "$PLAT") if p not in sys.path]
+from awsguard.cli import main
+sys.exit(main())
+LAUNCHER
+chmod 755 "$BIN/awsguard.tmp"
+mv -f "$BIN/awsguard.tmp" "$BIN/awsguard"
 printf '%s\n' "$SRC" >"$PREFIX/.installed-from"
 
 if [ "$MODIFY_RC" = 1 ]; then
@@ -260,3 +276,5 @@ else
     say "real AWS CLI: $REAL"
 fi
 say "installed awsguard $("$VENV/bin/awsguard" --version | cut -d' ' -f2) in $PREFIX (shim: $BIN/aws). Open a new shell."
+exit 0
+}

@@ -6,17 +6,18 @@ Each module in `awsguard.commands` defines NAME, HELP, `configure(parser)` and
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
-import pkgutil
 import sys
 
-from . import __version__
-from .errors import AwsguardError
+TYPE_CHECKING = False  # the prompt path below must not pay for argparse or typing
+if TYPE_CHECKING:
+    import argparse
 
 
 def _command_modules() -> list:
+    import importlib
+    import pkgutil
+
     from . import commands
 
     found = []
@@ -30,6 +31,10 @@ def _command_modules() -> list:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from . import __version__
+
     parser = argparse.ArgumentParser(
         prog="awsguard",
         description="A guard in front of the AWS CLI. The `aws` shim runs it on every call; "
@@ -60,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             if hasattr(prompt_command, "fast_main"):
                 return prompt_command.fast_main(argv[1:])
+    from .errors import AwsguardError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):

@@ -16,7 +16,7 @@ config and credentials files are the SSO token cache and the CLI's credential
 cache, for expiry and cached key ids.
 
 The conflict detectors at the end turn what the chain found into warnings with
-stable codes (see docs/whoami.md).
+stable codes (see README.md, "Who the CLI will act as").
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Low-level commands (`aws <service> <operation>`) are looked up in the generated
 tables (API operation, IAM actions, the SAR access level); verb rules then separate
 deletes from other writes, and permission changes from the rest. High-level commands
 (`aws s3 rm`, `aws cloudformation deploy`, ...) have explicit rules here. Pure: no I/O
-beyond reading the tables. See docs/classify.md for the rules and the reasons.
+beyond reading the tables. See README.md ("What kind of command is this?") for the rules and the reasons.
 """
 
 from __future__ import annotations

@@ -103,7 +103,7 @@ def speed(awsguard: Path, env: dict[str, str], runs: int) -> None:
         "awsguard --version (argparse path)": [str(awsguard), "--version"],
         "awsguard prompt (cached)": [str(awsguard), "prompt"],
         # What the cached path costs without the pip launcher's `import re` and cli.py's
-        # top-level argparse/pkgutil imports (see docs/prompt.md, "What it costs").
+        # top-level argparse/pkgutil imports (see README.md, "What it costs").
         "direct fast_main (cached)": [str(interpreter), "-c", DIRECT],
         "awsguard prompt (computed, role)": [str(awsguard), "prompt"],
         "awsguard prompt (computed, SSO)": [str(awsguard), "prompt"],

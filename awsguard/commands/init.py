@@ -93,7 +93,12 @@ def run(args: argparse.Namespace) -> int:
             f"({install_prefix() / 'bin' / 'aws'}); run ./install.sh. Loading the rest.",
             file=sys.stderr,
         )
-    command = str(Path(sys.prefix) / "bin" / "awsguard")
+    # The launcher install.sh writes beside the shim starts faster than pip's script.
+    launcher = bin_dir / "awsguard" if bin_dir is not None else None
+    if launcher is not None and launcher.is_file():
+        command = str(launcher)
+    else:
+        command = str(Path(sys.prefix) / "bin" / "awsguard")
     prompt = not args.no_prompt and os.environ.get("AWSGUARD_PROMPT", "1") != "0"
     sys.stdout.write(render(args.shell, bin_dir, command, script, prompt))
     return 0

@@ -20,7 +20,7 @@ Print one short segment for your shell prompt, from what is known offline: the
 profile (`env` when environment keys are in effect), the account, the region,
 the time left on the session and a mark when the setup has a conflict. Prints
 nothing when no AWS credentials are in play. `awsguard init SHELL` loads it into
-your prompt; see docs/prompt.md for the format and the colour rules.
+your prompt; see README.md ("The prompt segment") for the format and the colour rules.
 
   awsguard prompt                          plain text
   awsguard prompt --format '{profile}'     another format (placeholders in the docs)

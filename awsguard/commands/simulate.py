@@ -23,7 +23,7 @@ layer and which statement decided.
   awsguard simulate --action s3:GetObject --resource arn:aws:s3:::bucket/key
       (no policy given: read them from AWS for the current identity)
 
-The input schema, flags and JSON output are described in docs/simulate.md.
+The input schema, flags and JSON output are described in README.md.
 """
 
 

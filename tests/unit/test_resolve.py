@@ -355,6 +355,6 @@ def test_malformed_file_becomes_a_conflict_with_file_and_line(world: World) -> N
 
 
 def test_every_code_is_documented() -> None:
-    docs = (Path(__file__).parents[2] / "docs" / "whoami.md").read_text()
+    docs = (Path(__file__).parents[2] / "README.md").read_text()
     for code in CONFLICT_CODES:
         assert f"`{code}`" in docs, code
