@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from .record import field, record
 from pathlib import Path
 
 DEFAULT_CONFIG_FILE = "~/.aws/config"
@@ -38,7 +38,7 @@ _OPTION = re.compile(r"(?P<option>.*?)\s*(?P<vi>=|:)\s*(?P<value>.*)$")
 _VAR = re.compile(r"\$(\w+|\{[^}]*\})")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FileProblem:
     path: Path
     line: int | None
@@ -55,7 +55,7 @@ ConfigValue = str | dict[str, str]
 Section = dict[str, ConfigValue]
 
 
-@dataclass
+@record
 class AwsFiles:
     config_path: Path
     credentials_path: Path

@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from .record import record
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 10
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Identity:
     account: str
     arn: str

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 # Global options that take a value (AWS CLI v1 and v2). The CLI accepts them
 # anywhere on the command line, before or after the service and operation.
 VALUE_OPTIONS = frozenset(
@@ -34,15 +32,38 @@ FLAG_OPTIONS = frozenset(
 )
 
 
-@dataclass(frozen=True)
 class Invocation:
-    argv: tuple[str, ...]
-    service: str | None = None
-    operation: str | None = None
-    # Arguments after the operation, with global options removed.
-    args: tuple[str, ...] = ()
-    globals: dict[str, str] = field(default_factory=dict)
-    flags: frozenset[str] = frozenset()
+    """One `aws` command line, split. A plain class: `dataclasses` costs the shim
+    several milliseconds of imports (inspect, ast) on every call."""
+
+    __slots__ = ("argv", "service", "operation", "args", "globals", "flags")
+
+    def __init__(
+        self,
+        argv: tuple[str, ...],
+        service: str | None = None,
+        operation: str | None = None,
+        args: tuple[str, ...] = (),
+        globals: dict[str, str] | None = None,
+        flags: frozenset[str] = frozenset(),
+    ) -> None:
+        self.argv = tuple(argv)
+        self.service = service
+        self.operation = operation
+        # Arguments after the operation, with global options removed.
+        self.args = tuple(args)
+        self.globals = dict(globals or {})
+        self.flags = frozenset(flags)
+
+    def __repr__(self) -> str:
+        return f"Invocation(argv={self.argv!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Invocation):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def profile(self) -> str | None:

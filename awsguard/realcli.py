@@ -6,7 +6,6 @@ Every program awsguard starts on the user's behalf goes through this module.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from collections.abc import Mapping
 
@@ -210,6 +209,8 @@ def run_real(path: str, argv: list[str], environ: Mapping[str, str]) -> int:
     SIGQUIT while it runs, and forward SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2.
     posix_spawn keeps the `subprocess` import off the shim's path.
     """
+    import signal
+
     env = dict(environ)
     env[EXEC_TARGET_VAR] = os.path.realpath(path)
     sys.stdout.flush()
@@ -251,6 +252,8 @@ def exit_like(status: int) -> int:
     """Exit as the child did: a negative status is death by that signal."""
     if status >= 0:
         return status
+    import signal
+
     signum = -status
     sys.stdout.flush()
     sys.stderr.flush()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from .record import field, record
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from .awsconfig import AwsFiles, ConfigValue
@@ -43,7 +43,7 @@ _CLIENT_NAMES = {
 }
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Conflict:
     code: str
     message: str
@@ -55,7 +55,7 @@ class Conflict:
         return {"code": self.code, "message": self.message, "fix": self.fix}
 
 
-@dataclass
+@record
 class Resolution:
     cli_major: int
     profile: str
@@ -103,7 +103,7 @@ class Resolution:
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {}
-        for name in self.__dataclass_fields__:
+        for name in self.__record_fields__:
             if name in ("raw_access_key_id", "raw_base_access_key_id", "conflicts"):
                 continue
             out[name] = getattr(self, name)
@@ -128,7 +128,7 @@ def format_conflict_line(conflict: Conflict) -> str:
 # The chain, step by step
 
 
-@dataclass
+@record
 class _Found:
     source: str
     reason: str
@@ -141,7 +141,7 @@ class _Found:
     profile: str | None = None
 
 
-@dataclass
+@record
 class _Context:
     environ: Mapping[str, str]
     files: AwsFiles

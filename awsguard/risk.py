@@ -4,13 +4,14 @@ Low-level commands (`aws <service> <operation>`) are looked up in the generated
 tables (API operation, IAM actions, the SAR access level); verb rules then separate
 deletes from other writes, and permission changes from the rest. High-level commands
 (`aws s3 rm`, `aws cloudformation deploy`, ...) have explicit rules here. Pure: no I/O
-beyond reading the tables. See README.md ("What kind of command is this?") for the rules and the reasons.
+beyond reading the tables. See README.md ("What kind of command is this?") for the
+rules and the reasons.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from .record import record
 from enum import Enum
 
 from . import catalog
@@ -24,7 +25,7 @@ class Risk(str, Enum):
     DESTRUCTIVE = "destructive"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Classification:
     risk: Risk
     service: str | None
