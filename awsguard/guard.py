@@ -105,6 +105,7 @@ class Pipeline:
         self.resolution = None
         self.classification = None
         self.outcome = None
+        self.lines_said = 0
 
     # --- stages ----------------------------------------------------------------------
 
@@ -140,6 +141,7 @@ class Pipeline:
             if action == "off":
                 continue
             _say(format_conflict_line(conflict))
+            self.lines_said += 1
             if action == "block":
                 blocked.append(conflict.code)
         if blocked:
@@ -230,6 +232,29 @@ class Pipeline:
         except Exception as err:  # noqa: BLE001 - the audit log must not break the command
             _warn(f"could not write the audit log: {_oneline(err)}")
 
+    def nothing_to_say(self) -> bool:
+        """The guard passed this invocation silently, and the answer does not age."""
+        return (
+            self.lines_said == 0
+            and self.config_error is None
+            and not getattr(self.config, "error", None)
+            and self.child_env == self.environ
+            and self.child_argv == self.argv
+            and self.outcome is not None
+            and self.outcome.decision == "pass"
+            and not _is_ci(self.environ)
+            and self.resolution is not None
+            and not self.resolution.expires_at
+            # The profile's own CSM settings are read only by the full path.
+            and not any(k.startswith("csm_") for k in self._profile_config())
+        )
+
+    def _profile_config(self) -> dict:
+        try:
+            return self.files.profile(self.resolution.profile) if self.files else {}
+        except Exception:  # noqa: BLE001
+            return {}
+
     # --- running -----------------------------------------------------------------------
 
     def explain_enabled(self) -> bool:
@@ -242,12 +267,7 @@ class Pipeline:
         """Run the real CLI as a child with Client Side Monitoring, then explain failures."""
         from . import monitor as csm
 
-        profile_config = {}
-        if self.files is not None and self.resolution is not None:
-            try:
-                profile_config = self.files.profile(self.resolution.profile)
-            except Exception:  # noqa: BLE001
-                profile_config = {}
+        profile_config = self._profile_config()
         listener = csm.Monitor(csm.user_csm_target(self.environ, profile_config)).start()
         status = realcli.run_real(self.real, self.child_argv, listener.child_env(self.child_env))
         events = listener.stop()
@@ -263,6 +283,8 @@ class Pipeline:
                 return
             from . import explain
 
+            if self.resolution is None:  # the fast path skipped it: worth it now
+                self.resolve()
             event = failures[-1]
             res = self.resolution
             identity = (self.outcome.identity if self.outcome else None) or {}
@@ -321,6 +343,21 @@ def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
     if not inv.calls_aws:
         realcli.exec_real(real, argv, environ)
 
+    # Seen before with nothing to say, and nothing it depends on changed: just run it.
+    entry = None
+    try:
+        from . import plancache
+
+        entry = plancache.key(inv, environ, real)
+        if entry and plancache.known(entry + ":monitor", environ):
+            return realcli.exit_like(pipe.run_child())
+        if entry and plancache.known(entry + ":exec", environ):
+            realcli.exec_real(real, argv, environ)
+    except Exception:  # noqa: BLE001 - a cache problem only costs time
+        if _debug():
+            raise
+        entry = None
+
     try:
         pipe.classify()
     except Exception as err:  # noqa: BLE001 - unknown risk: treated as needing confirmation
@@ -350,7 +387,10 @@ def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
             return pipe.refuse_unconfirmable(f"awsguard failed: {_oneline(err)}")
         _warn(f"internal error, running the AWS CLI unguarded: {_oneline(err)}")
 
-    if pipe.explain_enabled():
+    explain = pipe.explain_enabled()
+    if entry and pipe.nothing_to_say():
+        plancache.remember(entry + (":monitor" if explain else ":exec"), environ)
+    if explain:
         status = pipe.run_child()
         pipe.audit(status)
         return realcli.exit_like(status)

@@ -14,8 +14,11 @@ threading and json are imported only when a monitor starts.
 from __future__ import annotations
 
 import os
-from collections import namedtuple
-from collections.abc import Iterable, Mapping
+from .record import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
 CLIENT_ID = "awsguard"
 # botocore's defaults for csm_host and csm_port (configprovider.py).
@@ -25,35 +28,27 @@ DEFAULT_CSM_PORT = 31000
 _MAX_DATAGRAM = 65535
 
 
-_FIELDS = (
-    "kind",  # "ApiCall" (the client call) or "ApiCallAttempt" (one HTTP request)
-    "service",
-    "api",
-    "http_status",
-    "aws_exception",
-    "aws_exception_message",
-    "sdk_exception",
-    "sdk_exception_message",
-    "region",
-    "fqdn",
-    "access_key",  # masked: AKIA…WXYZ
-    "timestamp_ms",
-    "attempt_count",
-)
-
-
-class ApiEvent(namedtuple("ApiEvent", _FIELDS, defaults=(None,) * (len(_FIELDS) - 3))):
+@record(frozen=True)
+class ApiEvent:
     """One CSM event, reduced to what a diagnosis needs. Never holds a secret.
 
-    Plain immutable data, like a frozen dataclass, but built on collections.namedtuple:
-    `dataclasses` pulls in `inspect` and `typing.NamedTuple` pulls in `typing`
-    (~13 ms and ~4 ms), and the shim imports this module on every call that reaches AWS.
-    Fields: kind, service, api (str | None); http_status (int | None); aws_exception,
-    aws_exception_message, sdk_exception, sdk_exception_message, region, fqdn,
-    access_key (str | None, the key masked); timestamp_ms, attempt_count (int | None).
+    A `record` (awsguard/record.py), not a dataclass: the shim imports this module on
+    every call that reaches AWS, and `dataclasses` costs milliseconds of imports.
     """
 
-    __slots__ = ()
+    kind: str  # "ApiCall" (the client call) or "ApiCallAttempt" (one HTTP request)
+    service: str | None
+    api: str | None
+    http_status: int | None = None
+    aws_exception: str | None = None
+    aws_exception_message: str | None = None
+    sdk_exception: str | None = None
+    sdk_exception_message: str | None = None
+    region: str | None = None
+    fqdn: str | None = None
+    access_key: str | None = None  # masked: AKIA…WXYZ
+    timestamp_ms: int | None = None
+    attempt_count: int | None = None
 
     @property
     def is_call(self) -> bool:
@@ -155,8 +150,13 @@ class Monitor:
         self.port: int = 0
 
     def start(self) -> Monitor:
-        import socket
-        import threading
+        import _thread  # `threading` would cost the shim milliseconds of imports
+
+        try:
+            # The C module: `socket` itself builds IntEnums at import (milliseconds).
+            import _socket as socket
+        except ImportError:  # not CPython
+            import socket  # type: ignore[no-redef]
 
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
@@ -168,10 +168,12 @@ class Monitor:
         sock.setblocking(False)
         self._sock = sock
         self.port = sock.getsockname()[1]
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         self._wake_r, self._wake_w = os.pipe()
-        self._thread = threading.Thread(target=self._run, name="awsguard-csm", daemon=True)
-        self._thread.start()
+        # Held by the reader thread while it runs: acquiring it is joining it.
+        self._thread = _thread.allocate_lock()
+        self._thread.acquire()
+        _thread.start_new_thread(self._run_then_release, ())
         return self
 
     def child_env(self, environ: Mapping[str, str]) -> dict[str, str]:
@@ -205,6 +207,12 @@ class Monitor:
                 return count
             self._handle(raw)
             count += 1
+
+    def _run_then_release(self) -> None:
+        try:
+            self._run()
+        finally:
+            self._thread.release()
 
     def _run(self) -> None:
         import select
@@ -244,7 +252,7 @@ class Monitor:
 
         if self._thread is not None:
             os.write(self._wake_w, b"x")
-            self._thread.join()
+            self._thread.acquire()
             self._thread = None
         self._drain()
         if drain_timeout > 0 and self._waiting_for_call():

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from pathlib import Path
+
+TYPE_CHECKING = False  # pathlib costs the shim milliseconds; it is imported where needed
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
 
 
-def _xdg(environ: Mapping[str, str], var: str, default: str) -> Path:
+def xdg_str(environ: Mapping[str, str], var: str, default: str) -> str:
+    """The awsguard folder under an XDG base directory, as a string (no pathlib)."""
     value = environ.get(var, "")
     # The XDG spec says relative values are invalid and must be ignored.
     if value and os.path.isabs(value):
-        return Path(value) / "awsguard"
-    return Path(environ.get("HOME") or os.path.expanduser("~")) / default / "awsguard"
+        return os.path.join(value, "awsguard")
+    home = environ.get("HOME") or os.path.expanduser("~")
+    return os.path.join(home, default, "awsguard")
+
+
+def _xdg(environ: Mapping[str, str], var: str, default: str) -> Path:
+    from pathlib import Path
+
+    return Path(xdg_str(environ, var, default))
 
 
 def config_dir(environ: Mapping[str, str] = os.environ) -> Path:
@@ -30,6 +41,8 @@ def state_dir(environ: Mapping[str, str] = os.environ) -> Path:
 def config_file(environ: Mapping[str, str] = os.environ) -> Path:
     override = environ.get("AWSGUARD_CONFIG")
     if override:
+        from pathlib import Path
+
         return Path(override).expanduser()
     return config_dir(environ) / "config.toml"
 

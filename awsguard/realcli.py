@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+TYPE_CHECKING = False  # collections.abc imports `collections`: milliseconds
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 # Written into the shim so that any copy of it, under any name or path, is
 # recognised and never taken for the real CLI.
@@ -209,7 +211,7 @@ def run_real(path: str, argv: list[str], environ: Mapping[str, str]) -> int:
     SIGQUIT while it runs, and forward SIGTERM, SIGHUP, SIGUSR1 and SIGUSR2.
     posix_spawn keeps the `subprocess` import off the shim's path.
     """
-    import signal
+    import _signal as signal  # `signal` builds IntEnums at import: milliseconds
 
     env = dict(environ)
     env[EXEC_TARGET_VAR] = os.path.realpath(path)
@@ -252,7 +254,7 @@ def exit_like(status: int) -> int:
     """Exit as the child did: a negative status is death by that signal."""
     if status >= 0:
         return status
-    import signal
+    import _signal as signal  # `signal` builds IntEnums at import: milliseconds
 
     signum = -status
     sys.stdout.flush()

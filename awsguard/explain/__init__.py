@@ -7,10 +7,10 @@ diagnosis kept in the state directory for `awsguard explain`.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
 TYPE_CHECKING = False  # `typing` costs milliseconds on the shim's path
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from .advice import Diagnosis
 
 _FROM_ADVICE = frozenset(

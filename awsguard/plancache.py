@@ -1,0 +1,116 @@
+"""Remember invocations that passed the guard with nothing to say, to skip the stages next time.
+
+Most `aws` calls are reads that raise no conflict, need no session and no
+confirmation. Working that out loads the config, the credential chain and the
+command tables: most of the shim's cost. When the same kind of command (service,
+operation, option names) runs again with the same AWS environment and unchanged
+files, the answer cannot differ, so the shim goes straight to running the CLI.
+
+The key holds no secret: secret variables enter it only as a CRC. Only standard
+library modules the shim has already loaded are used here.
+"""
+
+from __future__ import annotations
+
+import os
+from . import paths
+
+TYPE_CHECKING = False  # collections.abc imports `collections`: milliseconds
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .invocation import Invocation
+
+FILE_NAME = "clean-invocations"
+MAX_BYTES = 64 * 1024
+_SECRET_VARS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+
+
+def _crc(text: str) -> str:
+    import binascii  # a builtin module: no file to load
+
+    return format(binascii.crc32(text.encode("utf-8", "surrogateescape")), "08x")
+
+
+def _stamp(path: str) -> str:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "-"
+    return f"{st.st_mtime_ns}.{st.st_size}"
+
+
+def _expand(path: str, environ: Mapping[str, str]) -> str:
+    if path.startswith("~"):
+        home = environ.get("HOME") or os.path.expanduser("~")
+        path = home + path[1:]
+    return path
+
+
+def key(invocation: Invocation, environ: Mapping[str, str], real: str) -> str | None:
+    """What the guard's answer depends on, as one line; None when not worth caching."""
+    if environ.get("AWS_CREDENTIAL_EXPIRATION"):
+        return None  # the answer changes with the clock
+    home = environ.get("HOME") or os.path.expanduser("~")
+    config = environ.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config")
+    credentials = environ.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join(
+        home, ".aws", "credentials"
+    )
+    guard_config = environ.get("AWSGUARD_CONFIG") or os.path.join(
+        paths.xdg_str(environ, "XDG_CONFIG_HOME", ".config"), "config.toml"
+    )
+    vault_index = os.path.join(
+        paths.xdg_str(environ, "XDG_STATE_HOME", ".local/state"), "vault-index.json"
+    )
+    parts = [
+        "v1",
+        invocation.service or "",
+        invocation.operation or "",
+        # Risk depends on which options are given (--delete, --dry-run), not their values.
+        ",".join(sorted({a.split("=", 1)[0] for a in invocation.args if a.startswith("--")})),
+        "help" if "help" in invocation.args else "",
+        ",".join(f"{k}={v}" for k, v in sorted(invocation.globals.items())),
+        ",".join(sorted(invocation.flags)),
+    ]
+    for name in sorted(environ):
+        if name.startswith(("AWS_", "AWSGUARD_", "XDG_")) or name in ("CI", "HOME"):
+            value = environ[name]
+            if name in _SECRET_VARS or name == "AWS_ACCESS_KEY_ID":
+                value = _crc(value)
+            parts.append(f"{name}={value}")
+    for path in (config, credentials, guard_config, vault_index):
+        path = _expand(path, environ)
+        parts.append(f"{path}@{_stamp(path)}")
+    real_path = os.path.realpath(real)
+    parts.append(f"{real_path}@{_stamp(real_path)}")
+    return _crc("\0".join(parts)) + _crc("\1".join(reversed(parts)))
+
+
+def _file(environ: Mapping[str, str]) -> str:
+    return os.path.join(paths.xdg_str(environ, "XDG_CACHE_HOME", ".cache"), FILE_NAME)
+
+
+def known(entry: str, environ: Mapping[str, str]) -> bool:
+    try:
+        with open(_file(environ), encoding="ascii") as handle:
+            return any(line.rstrip("\n") == entry for line in handle)
+    except (OSError, ValueError):
+        return False
+
+
+def remember(entry: str, environ: Mapping[str, str]) -> None:
+    path = _file(environ)
+    try:
+        if os.path.getsize(path) > MAX_BYTES:
+            os.unlink(path)  # start over rather than grow: entries are cheap to relearn
+    except OSError:
+        pass
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, (entry + "\n").encode("ascii"))
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
