@@ -49,6 +49,8 @@ def _expand(path: str, environ: Mapping[str, str]) -> str:
 
 def key(invocation: Invocation, environ: Mapping[str, str], real: str) -> str | None:
     """What the guard's answer depends on, as one line; None when not worth caching."""
+    if environ.get("AWSGUARD_PLAN_CACHE") == "0":
+        return None
     if environ.get("AWS_CREDENTIAL_EXPIRATION"):
         return None  # the answer changes with the clock
     home = environ.get("HOME") or os.path.expanduser("~")
