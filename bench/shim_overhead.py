@@ -11,7 +11,6 @@ the difference.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
