@@ -1,4 +1,4 @@
-"""Credential precedence traps are reported by the installed shim, on stderr, before the CLI runs."""
+"""Credential precedence traps are reported by the installed shim on stderr, before the CLI."""
 
 from __future__ import annotations
 

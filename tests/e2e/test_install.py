@@ -22,7 +22,10 @@ def install(prefix: Path, home: Path, *options: str, path: str) -> subprocess.Co
     env["PIP_CACHE_DIR"] = str(Path.home() / ".cache" / "pip")
     return subprocess.run(
         ["bash", str(REPO / "install.sh"), "--prefix", str(prefix), *options],
-        env=env, capture_output=True, text=True, timeout=600,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -74,9 +77,11 @@ def test_a_new_shell_resolves_aws_to_the_shim(user, shell):
     _, command = SHELLS[shell]
     env = base_env(user["home"], f"{user['real_bin']}:/usr/bin:/bin")
     script = {
-        "bash": "source ~/.bashrc; type -P aws; echo PATHCOUNT=$(tr : '\\n' <<<\"$PATH\" | grep -c /prefix/bin)",
+        "bash": "source ~/.bashrc; type -P aws; "
+        "echo PATHCOUNT=$(tr : '\\n' <<<\"$PATH\" | grep -c /prefix/bin)",
         "zsh": "source ~/.zshrc; whence -p aws; echo PATHCOUNT=${#${(M)path:#*/prefix/bin}}",
-        "fish": "source ~/.config/fish/config.fish; command -s aws; echo PATHCOUNT=(count (string match '*/prefix/bin' $PATH))",
+        "fish": "source ~/.config/fish/config.fish; command -s aws; "
+        "echo PATHCOUNT=(count (string match '*/prefix/bin' $PATH))",
     }[shell]
     proc = subprocess.run([*command, script], env=env, capture_output=True, text=True, timeout=120)
     lines = proc.stdout.strip().splitlines()

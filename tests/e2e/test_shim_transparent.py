@@ -114,7 +114,9 @@ def test_missing_real_cli_exits_127_naming_what_was_searched(installed, home):
     assert "Traceback" not in err
 
 
-def test_shim_on_path_twice_and_under_two_names_never_recurses(installed, home, fake_real, tmp_path):
+def test_shim_on_path_twice_and_under_two_names_never_recurses(
+    installed, home, fake_real, tmp_path
+):
     # A second folder with a symlink to the shim, and a third with a copy of it.
     linked = tmp_path / "linked"
     linked.mkdir()
@@ -133,17 +135,28 @@ def test_shim_on_path_twice_and_under_two_names_never_recurses(installed, home, 
 
 def test_a_shim_run_as_the_real_cli_by_another_shim_stops(installed, home, tmp_path):
     # AWSGUARD_REAL_AWS pointing at a shim is refused, and the env guard stops a loop.
-    env = {**base_env(home, f"{installed.bin_dir}:/usr/bin:/bin"), "AWSGUARD_REAL_AWS": str(installed.shim)}
+    env = {
+        **base_env(home, f"{installed.bin_dir}:/usr/bin:/bin"),
+        "AWSGUARD_REAL_AWS": str(installed.shim),
+    }
     out = run_aws(env, "--version")
     assert out.returncode == 127
     assert b"shim" in out.stderr
-    env = {**base_env(home, "/usr/bin:/bin"), "AWSGUARD_EXEC_TARGET": os.path.realpath(installed.shim)}
-    out = subprocess.run([str(installed.shim), "--version"], env=env, capture_output=True, timeout=60)
+    env = {
+        **base_env(home, "/usr/bin:/bin"),
+        "AWSGUARD_EXEC_TARGET": os.path.realpath(installed.shim),
+    }
+    out = subprocess.run(
+        [str(installed.shim), "--version"], env=env, capture_output=True, timeout=60
+    )
     assert out.returncode == 127 and b"loop" in out.stderr
 
 
 def test_awsguard_real_aws_variable_picks_the_cli(installed, home, fake_real):
-    env = {**base_env(home, f"{installed.bin_dir}:/usr/bin:/bin"), "AWSGUARD_REAL_AWS": str(fake_real / "aws")}
+    env = {
+        **base_env(home, f"{installed.bin_dir}:/usr/bin:/bin"),
+        "AWSGUARD_REAL_AWS": str(fake_real / "aws"),
+    }
     assert run_aws(env, "exit", "9").returncode == 9
 
 
@@ -154,7 +167,11 @@ def test_version_help_and_configure_list_match_the_real_cli(installed, aws_env):
     for args in (["--version"], ["configure", "list"], ["sts", "get-caller-identity"]):
         shim = run_aws(aws_env, *args)
         real = run_real(installed, aws_env, *args)
-        assert (shim.returncode, shim.stdout, shim.stderr) == (real.returncode, real.stdout, real.stderr), args
+        assert (shim.returncode, shim.stdout, shim.stderr) == (
+            real.returncode,
+            real.stdout,
+            real.stderr,
+        ), args
 
 
 @pytest.mark.parametrize(
@@ -184,8 +201,14 @@ def test_binary_bytes_round_trip_through_pipes(aws_env):
 
 
 def test_aws_configure_prompts_work_under_a_terminal(aws_env, home):
-    env = {k: v for k, v in aws_env.items() if not k.startswith("AWS_ACCESS") and k != "AWS_SECRET_ACCESS_KEY"}
-    child = pexpect.spawn(shutil.which("aws", path=env["PATH"]), ["configure", "--profile", "typed"], env=env)
+    env = {
+        k: v
+        for k, v in aws_env.items()
+        if not k.startswith("AWS_ACCESS") and k != "AWS_SECRET_ACCESS_KEY"
+    }
+    child = pexpect.spawn(
+        shutil.which("aws", path=env["PATH"]), ["configure", "--profile", "typed"], env=env
+    )
     child.expect(r"AWS Access Key ID \[None\]: ", timeout=60)
     child.sendline("AKIATYPEDBYAPERSON01")
     child.expect(r"AWS Secret Access Key \[None\]: ")
@@ -219,7 +242,9 @@ def test_awsguard_real_reports_v1(installed, aws_env):
 
 
 def test_awsguard_version(installed, aws_env):
-    out = subprocess.run([str(installed.awsguard), "--version"], env=aws_env, capture_output=True, text=True)
+    out = subprocess.run(
+        [str(installed.awsguard), "--version"], env=aws_env, capture_output=True, text=True
+    )
     assert out.returncode == 0 and out.stdout.startswith("awsguard ")
 
 
