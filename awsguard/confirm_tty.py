@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from .tty import TTY_PATH, NoTerminal
+from .tty import TTY_PATH, no_terminal
 
 
 def show(text: str) -> None:
@@ -20,10 +20,7 @@ def show(text: str) -> None:
     try:
         fd = os.open(TTY_PATH, os.O_WRONLY | os.O_NOCTTY)
     except OSError as err:
-        raise NoTerminal(
-            f"awsguard needs to ask a question but cannot open {TTY_PATH} "
-            f"({err.strerror or err}): this process has no terminal."
-        ) from None
+        raise no_terminal(err) from None
     try:
         os.write(fd, text.encode("utf-8", "replace"))
     finally:

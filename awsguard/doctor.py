@@ -766,17 +766,9 @@ def probe_sts(
 
 def _prepare_providers(session: Any) -> None:
     """Use the CLI's assume-role cache, and never stop to read an MFA code from stdin."""
-    from botocore.credentials import JSONFileCache
+    from .clisession import use_cli_cache
 
-    providers = session.get_component("credential_provider")
-    cache = JSONFileCache(str(Path.home() / ".aws" / "cli" / "cache"))
-    for method in ("assume-role", "assume-role-with-web-identity"):
-        provider = providers.get_provider(method)
-        if provider is None:
-            continue
-        provider.cache = cache
-        if hasattr(provider, "_prompter"):
-            provider._prompter = _refuse_mfa_prompt
+    use_cli_cache(session, prompter=_refuse_mfa_prompt)
 
 
 def run_with_deadline(step: Callable[[], Any], seconds: float, what: str) -> Any:

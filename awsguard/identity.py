@@ -232,10 +232,10 @@ def fetch_with_botocore(
     cached_for: Callable[[str], Identity | None] | None = None,
 ) -> tuple[str, Identity]:
     """STS GetCallerIdentity (and IAM ListAccountAliases, fail-soft) as the CLI would call."""
-    import botocore.session
     from botocore.config import Config
-    from botocore.credentials import JSONFileCache
     from botocore.exceptions import BotoCoreError, ClientError
+
+    from .clisession import cli_session, use_cli_cache
 
     profile = getattr(invocation, "profile", None)
     region = getattr(invocation, "region", None) or getattr(resolution, "region", None)
@@ -246,24 +246,9 @@ def fetch_with_botocore(
         retries={"max_attempts": 2, "mode": "standard"},
     )
     with process_environ(environ):
-        session_vars = None
-        if getattr(resolution, "cli_major", 1) == 2:
-            # The CLI v2 reads AWS_PROFILE before AWS_DEFAULT_PROFILE, and AWS_REGION.
-            session_vars = {
-                "profile": (None, ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"], None, None),
-                "region": ("region", ["AWS_REGION", "AWS_DEFAULT_REGION"], None, None),
-            }
-        session = botocore.session.Session(session_vars=session_vars)
-        if profile is not None:
-            session.set_config_variable("profile", profile)  # as the CLI does for --profile
+        session = cli_session(profile, None, getattr(resolution, "cli_major", 1))
         try:
-            # The CLI caches assumed-role credentials there: reuse (and fill) that cache.
-            providers = session.get_component("credential_provider")
-            cache = JSONFileCache(str(Path.home() / ".aws" / "cli" / "cache"))
-            for method in ("assume-role", "assume-role-with-web-identity"):
-                provider = providers.get_provider(method)
-                if provider is not None:
-                    provider.cache = cache
+            use_cli_cache(session)
             credentials = session.get_credentials()
             if credentials is None:
                 raise IdentityUnknown(

@@ -32,6 +32,13 @@ class NoTerminal(AwsguardError):
     exit_code = EXIT_REFUSED
 
 
+def no_terminal(err: OSError) -> NoTerminal:
+    return NoTerminal(
+        f"awsguard needs to ask a question but cannot open {TTY_PATH} "
+        f"({err.strerror or err}): this process has no terminal."
+    )
+
+
 def has_terminal() -> bool:
     """Whether this process has a controlling terminal it can open for a prompt."""
     try:
@@ -49,10 +56,7 @@ def _terminal() -> Iterator[tuple[Any, Any]]:
         reader = open(TTY_PATH, encoding="utf-8", errors="replace")  # noqa: SIM115
         writer = open(TTY_PATH, "w", encoding="utf-8")  # noqa: SIM115
     except OSError as err:
-        raise NoTerminal(
-            f"awsguard needs to ask a question but cannot open {TTY_PATH} "
-            f"({err.strerror or err}): this process has no terminal."
-        ) from None
+        raise no_terminal(err) from None
     try:
         from prompt_toolkit.input.vt100 import Vt100Input
         from prompt_toolkit.output.vt100 import Vt100_Output

@@ -21,7 +21,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from fixtures.install import base_env, make_real_bin, run_install  # noqa: E402
+from fixtures.install import make_real_bin, run_install, user_env  # noqa: E402
 from fixtures.moto import start_moto  # noqa: E402
 
 COMMANDS = {
@@ -58,19 +58,7 @@ def main() -> int:
         run_install(prefix, home, "--no-modify-rc", path=f"{real_bin}:/usr/bin:/bin")
     moto = start_moto()
     try:
-        env = base_env(home, f"{prefix / 'bin'}:{real_bin}:/usr/bin:/bin")
-        env.update(
-            {
-                "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
-                "AWS_SECRET_ACCESS_KEY": "benchmark-secret",
-                "AWS_DEFAULT_REGION": "us-east-1",
-                "AWS_ENDPOINT_URL": moto.url,
-            }
-        )
-        # moto is reached through AWS_ENDPOINT_URL: a test setup, not a hazard to warn about.
-        guard_config = home / ".config" / "awsguard" / "config.toml"
-        guard_config.parent.mkdir(parents=True, exist_ok=True)
-        guard_config.write_text('[conflicts]\n"endpoint-override" = "off"\n')
+        env = user_env(home, prefix / "bin", real_bin, moto.url)
         shim = str(prefix / "bin" / "aws")
         real = str(real_bin / "aws")
         print(f"{'command':32} {'real (ms)':>10} {'shim (ms)':>10} {'added (ms)':>11}  runs")

@@ -131,13 +131,11 @@ def fast_main(argv: list[str]) -> int:
 
 
 def _xdg(environ: Mapping[str, str], var: str, default: str) -> str:
-    # The same folders as awsguard.paths (a test holds them equal), with os.path: that
-    # module imports pathlib, which costs a cached prompt more than all its own work.
-    value = environ.get(var, "")
-    if value and os.path.isabs(value):
-        return os.path.join(value, "awsguard")
-    home = environ.get("HOME") or os.path.expanduser("~")
-    return os.path.join(home, default, "awsguard")
+    # awsguard.paths' string form: no pathlib, which costs a cached prompt more than
+    # all of its own work.
+    from ..paths import xdg_str
+
+    return xdg_str(environ, var, default)
 
 
 def cache_dir(environ: Mapping[str, str]) -> str:

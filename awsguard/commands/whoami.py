@@ -7,7 +7,6 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from ..errors import AwsguardError
@@ -65,30 +64,13 @@ def online_identity(
     args: argparse.Namespace, cli_major: int, region: str | None
 ) -> tuple[dict[str, str], str | None]:
     """STS GetCallerIdentity exactly as the CLI would call it; (identity, botocore's method)."""
-    import botocore.session
-    from botocore.credentials import JSONFileCache
     from botocore.exceptions import BotoCoreError, ClientError
 
-    session_vars = None
-    if cli_major == 2:
-        # The CLI v2 reads AWS_PROFILE before AWS_DEFAULT_PROFILE, and AWS_REGION.
-        session_vars = {
-            "profile": (None, ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"], None, None),
-            "region": ("region", ["AWS_REGION", "AWS_DEFAULT_REGION"], None, None),
-        }
-    session = botocore.session.Session(session_vars=session_vars)
-    if args.profile is not None:
-        session.set_config_variable("profile", args.profile)  # as the CLI does for --profile
-    if args.region is not None:
-        session.set_config_variable("region", args.region)
+    from ..clisession import cli_session, use_cli_cache
+
+    session = cli_session(args.profile, args.region, cli_major)
     try:
-        # The CLI caches assumed-role credentials here; use (and fill) the same cache.
-        providers = session.get_component("credential_provider")
-        cache = JSONFileCache(str(Path.home() / ".aws" / "cli" / "cache"))
-        for method in ("assume-role", "assume-role-with-web-identity"):
-            provider = providers.get_provider(method)
-            if provider is not None:
-                provider.cache = cache
+        use_cli_cache(session)
         creds = session.get_credentials()
         method = creds.method if creds else None
         client = session.create_client(
