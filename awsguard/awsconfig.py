@@ -24,9 +24,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 from .record import field, record
 from pathlib import Path
+
+TYPE_CHECKING = False  # collections.abc imports `collections`: milliseconds per call
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 DEFAULT_CONFIG_FILE = "~/.aws/config"
 DEFAULT_CREDENTIALS_FILE = "~/.aws/credentials"

@@ -16,12 +16,12 @@ It returns an Outcome; the shim prints `message` when the decision is `refused` 
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
 
 from .errors import EXIT_REFUSED
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 MAX_ATTEMPTS = 5

@@ -22,12 +22,15 @@ stable codes (see README.md, "Who the CLI will act as").
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from .record import field, record
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from .awsconfig import AwsFiles, ConfigValue
 from .invocation import Invocation
+
+TYPE_CHECKING = False  # collections.abc imports `collections`: milliseconds per call
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 # Canonical names accepted in `credential_source` (botocore CanonicalNameCredentialSourcer).
 CREDENTIAL_SOURCES = ("Environment", "EcsContainer", "Ec2InstanceMetadata")

@@ -10,12 +10,15 @@ rules and the reasons.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from .record import record
 from enum import Enum
 
 from . import catalog
 from .invocation import Invocation
+
+TYPE_CHECKING = False  # collections.abc imports `collections`: milliseconds per call
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class Risk(str, Enum):

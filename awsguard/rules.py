@@ -28,7 +28,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Mapping
 from pathlib import Path
 
 from . import paths
@@ -36,6 +35,7 @@ from .errors import AwsguardError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 LEVELS = ("never", "confirm", "type", "deny")
