@@ -94,7 +94,13 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 
 def speed(awsguard: Path, env: dict[str, str], runs: int) -> None:
-    interpreter = Path(os.path.realpath(awsguard)).parent / "python"
+    # The launcher's own interpreter (install.sh writes `#!…/venv/bin/python -IS`).
+    with open(awsguard, encoding="utf-8", errors="replace") as handle:
+        first = handle.readline()
+    if first.startswith("#!"):
+        interpreter = Path(first[2:].split()[0])
+    else:
+        interpreter = Path(os.path.realpath(awsguard)).parent / "python"
     python3 = shutil.which("python3") or "python3"
     cases = {
         "python3 -c pass (PATH)": [python3, "-c", "pass"],

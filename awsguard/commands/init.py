@@ -28,7 +28,10 @@ SHELLS = ("bash", "zsh", "fish")
 
 def install_prefix() -> Path:
     """The install.sh prefix: the folder that holds venv/, bin/ and shell/."""
-    return Path(sys.prefix).resolve().parent
+    # sys.executable is PREFIX/venv/bin/python, also under `python -S` (the launcher),
+    # where sys.prefix is the base interpreter's: site.py is what points it at the venv.
+    # Not resolved: the venv's python is a link to the base interpreter.
+    return Path(os.path.abspath(sys.executable)).parent.parent.parent
 
 
 def shell_dir() -> Path:
@@ -98,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     if launcher is not None and launcher.is_file():
         command = str(launcher)
     else:
-        command = str(Path(sys.prefix) / "bin" / "awsguard")
+        command = str(Path(os.path.abspath(sys.executable)).parent / "awsguard")
     prompt = not args.no_prompt and os.environ.get("AWSGUARD_PROMPT", "1") != "0"
     sys.stdout.write(render(args.shell, bin_dir, command, script, prompt))
     return 0

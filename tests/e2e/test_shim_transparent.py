@@ -250,3 +250,14 @@ def test_awsguard_version(installed, aws_env):
 
 def test_stdin_pipe_reaches_the_real_cli(fake_env):
     assert run_aws(fake_env, "cat", input=b"\x00\xffdata").stdout == b"\x00\xffdata"
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_awsguard_init_from_the_installed_command_points_at_the_install(installed, aws_env, shell):
+    out = subprocess.run(
+        [str(installed.awsguard), "init", shell], env=aws_env, capture_output=True, text=True
+    )
+    assert out.returncode == 0 and out.stderr == ""
+    assert str(installed.bin_dir) in out.stdout
+    assert str(installed.prefix / "shell" / f"awsguard.{shell}") in out.stdout
+    assert str(installed.awsguard) in out.stdout  # the prompt runs the lean launcher
