@@ -163,7 +163,7 @@ def check(
     if outcome.identity is None:
         return _refuse(
             outcome,
-            f"refused: {what} needs a confirmation ({decision.because}), "
+            f"refused: {what} and needs a confirmation ({decision.because}), "
             f"but {unknown[:1].lower()}{unknown[1:]}",
         )
     from . import tty  # only now: a prompt may be needed
