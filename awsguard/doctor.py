@@ -24,6 +24,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .resolve import parse_time
+
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
 STATUSES = (OK, WARN, FAIL, SKIP)
 
@@ -179,19 +181,6 @@ def mask_env_value(name: str, value: str) -> str:
     if "PROXY" in upper or "URL" in upper:
         return mask_url(value)
     return value
-
-
-def _parse_time(text: str) -> datetime | None:
-    value = text.strip()
-    if value.endswith("UTC"):
-        value = value[:-3].strip() + "+00:00"
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def time_left(seconds: float) -> str:
@@ -964,7 +953,7 @@ def check_env_expiry(environ: Mapping[str, str], res: Any, now: datetime) -> Che
                 "their expiry is known only to AWS",
             )
         return Check("expiry.env", OK, "long-term environment keys: they do not expire")
-    moment = _parse_time(raw)
+    moment = parse_time(raw)
     if moment is None:
         return Check(
             "expiry.env",
@@ -1059,7 +1048,7 @@ def gather_sso_tokens(home: str) -> list[SsoToken]:
         if not isinstance(data, dict) or "accessToken" not in data:
             continue
         expires = data.get("expiresAt")
-        moment = _parse_time(expires) if isinstance(expires, str) else None
+        moment = parse_time(expires) if isinstance(expires, str) else None
         found.append(SsoToken(path, str(data.get("startUrl", "?")), moment))
     return found
 

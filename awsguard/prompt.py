@@ -479,9 +479,9 @@ def _in_play(res: Resolution, environ: Mapping[str, str]) -> bool:
 def _parse_epoch(text: str | None) -> int | None:
     if not text:
         return None
-    from .resolve import _parse_time  # the same reading of timestamps as the resolver
+    from .resolve import parse_time  # the same reading of timestamps as the resolver
 
-    moment = _parse_time(text)
+    moment = parse_time(text)
     return int(moment.timestamp()) if moment else None
 
 

@@ -165,7 +165,7 @@ def _str(profile: Mapping[str, ConfigValue], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _parse_time(value: str) -> datetime | None:
+def parse_time(value: str) -> datetime | None:
     text = value.strip()
     if text.endswith("UTC"):
         text = text[:-3].strip() + "+00:00"
@@ -196,7 +196,7 @@ def _env_credentials(ctx: _Context, why: str) -> _Found | None:
     found.has_token = bool(environ.get("AWS_SECURITY_TOKEN") or environ.get("AWS_SESSION_TOKEN"))
     expiry = environ.get("AWS_CREDENTIAL_EXPIRATION", "")
     if expiry:
-        moment = _parse_time(expiry)
+        moment = parse_time(expiry)
         found.expires_at = _iso(moment) if moment else expiry
         found.expires_from = "AWS_CREDENTIAL_EXPIRATION"
     return found
@@ -368,7 +368,7 @@ def _sso_token_expiry(ctx: _Context, found: _Found) -> None:
     path = sso_token_path(ctx.home, res.sso_start_url, res.sso_session)
     token = _read_json(path) if path else None
     if token and isinstance(token.get("expiresAt"), str):
-        moment = _parse_time(token["expiresAt"])
+        moment = parse_time(token["expiresAt"])
         if moment:
             found.expires_at = _iso(moment)
             found.expires_from = f"SSO token cache {path}"
@@ -393,7 +393,7 @@ def _assume_role_cache(
     creds = cached.get("Credentials") if cached else None
     if not isinstance(creds, dict) or not isinstance(creds.get("Expiration"), str):
         return
-    moment = _parse_time(creds["Expiration"])
+    moment = parse_time(creds["Expiration"])
     if moment is None or moment - ctx.now < ASSUME_ROLE_EXPIRY_WINDOW:
         return  # the CLI will call STS again: the next key id is unknowable
     found.expires_at = _iso(moment)
@@ -844,7 +844,7 @@ def detect_conflicts(
     _shadow_conflicts(res, files, add)
 
     if res.source == "env" and res.expires_at:
-        moment = _parse_time(res.expires_at)
+        moment = parse_time(res.expires_at)
         if moment is not None and moment <= now:
             add(
                 Conflict(
@@ -886,7 +886,7 @@ def detect_conflicts(
         )
         expires = _read_json(path) if path else None
         moment = (
-            _parse_time(expires["expiresAt"])
+            parse_time(expires["expiresAt"])
             if expires and isinstance(expires.get("expiresAt"), str)
             else None
         )
