@@ -164,7 +164,14 @@ def test_awsguard_real_aws_variable_picks_the_cli(installed, home, fake_real):
 
 
 def test_version_help_and_configure_list_match_the_real_cli(installed, aws_env):
-    for args in (["--version"], ["configure", "list"], ["sts", "get-caller-identity"]):
+    aws_env = {**aws_env, "PAGER": "cat"}
+    for args in (
+        ["--version"],
+        ["configure", "list"],
+        ["sts", "get-caller-identity"],
+        ["help"],
+        ["s3", "ls", "help"],
+    ):
         shim = run_aws(aws_env, *args)
         real = run_real(installed, aws_env, *args)
         assert (shim.returncode, shim.stdout, shim.stderr) == (
