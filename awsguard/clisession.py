@@ -34,6 +34,15 @@ def cli_session(
     return session
 
 
+class MfaNeeded(Exception):
+    """botocore wanted to ask for an MFA code (an assume-role profile with mfa_serial)."""
+
+
+def refuse_mfa_prompt(prompt: str = "") -> str:
+    """A stand-in for botocore's MFA prompt where awsguard must not stop to ask."""
+    raise MfaNeeded("the profile needs an MFA code")
+
+
 def use_cli_cache(session: Any, prompter: Any = None) -> None:
     """Share (and fill) the CLI's assume-role cache; optionally replace botocore's MFA prompt.
 

@@ -629,14 +629,6 @@ class StsProbe:
     elapsed: float | None = None
 
 
-class _MfaNeeded(Exception):
-    pass
-
-
-def _refuse_mfa_prompt(prompt: str = "") -> str:
-    raise _MfaNeeded("the profile needs an MFA code")
-
-
 def probe_sts(
     invocation: Any, res: Any, files: Any, environ: Mapping[str, str]
 ) -> StsProbe:
@@ -649,6 +641,8 @@ def probe_sts(
     import botocore.exceptions
     import botocore.session
     from botocore.config import Config
+
+    from .clisession import MfaNeeded
 
     probe = StsProbe(endpoint=res.endpoint_url)
     probe.region = res.region
@@ -741,7 +735,7 @@ def probe_sts(
         probe.kind, probe.message = "connection", str(err)
     except botocore.exceptions.NoCredentialsError as err:
         probe.kind, probe.message = "no-credentials", str(err)
-    except _MfaNeeded as err:
+    except MfaNeeded as err:
         probe.kind, probe.message = "mfa", str(err)
     except botocore.exceptions.BotoCoreError as err:
         probe.kind, probe.code, probe.message = "config", type(err).__name__, str(err)
@@ -755,9 +749,9 @@ def probe_sts(
 
 def _prepare_providers(session: Any) -> None:
     """Use the CLI's assume-role cache, and never stop to read an MFA code from stdin."""
-    from .clisession import use_cli_cache
+    from .clisession import refuse_mfa_prompt, use_cli_cache
 
-    use_cli_cache(session, prompter=_refuse_mfa_prompt)
+    use_cli_cache(session, prompter=refuse_mfa_prompt)
 
 
 def run_with_deadline(step: Callable[[], Any], seconds: float, what: str) -> Any:

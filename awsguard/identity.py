@@ -235,7 +235,7 @@ def fetch_with_botocore(
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from .clisession import cli_session, use_cli_cache
+    from .clisession import MfaNeeded, cli_session, refuse_mfa_prompt, use_cli_cache
 
     profile = getattr(invocation, "profile", None)
     region = getattr(invocation, "region", None) or getattr(resolution, "region", None)
@@ -248,7 +248,9 @@ def fetch_with_botocore(
     with process_environ(environ):
         session = cli_session(profile, None, getattr(resolution, "cli_major", 1))
         try:
-            use_cli_cache(session)
+            # botocore would stop to read an MFA code from the terminal here: awsguard's
+            # own sessions (`awsguard mfa`) are the way to give it one.
+            use_cli_cache(session, prompter=refuse_mfa_prompt)
             credentials = session.get_credentials()
             if credentials is None:
                 raise IdentityUnknown(
@@ -268,6 +270,13 @@ def fetch_with_botocore(
             answer = sts.get_caller_identity()
         except IdentityUnknown:
             raise
+        except MfaNeeded:
+            name = profile or getattr(resolution, "profile", None) or "default"
+            raise IdentityUnknown(
+                f"profile {name} assumes a role that needs an MFA code, and awsguard does not "
+                f"ask for one in the middle of a command. Run `awsguard mfa {name}` (one code "
+                "serves every role that shares the device), then run the command again."
+            ) from None
         except ClientError as err:
             raise _client_failure(err, resolution) from None
         except BotoCoreError as err:

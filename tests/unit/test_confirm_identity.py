@@ -175,3 +175,30 @@ def test_profile_option_is_used_like_the_cli(environ, tmp_path) -> None:
     again = identity.identify(invocation, ProfileRes(), environ, counting(calls))
     # The key is only known once botocore loads the profile; then the cache answers.
     assert calls == [1, 1] and again.cached
+
+
+def test_a_role_needing_mfa_is_refused_with_the_command_to_run_not_a_prompt(environ) -> None:
+    # Without an awsguard MFA session, botocore would stop to read a code from the
+    # terminal in the middle of the command; awsguard says what to run instead.
+    Path(environ["AWS_CONFIG_FILE"]).write_text(
+        "[profile base]\nregion = us-east-1\n"
+        "[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\n"
+        "source_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/me\n"
+    )
+    Path(environ["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
+        f"[base]\naws_access_key_id = {KEY}\naws_secret_access_key = {SECRET}\n"
+    )
+    env = {
+        k: v for k, v in environ.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+    }
+
+    class RoleRes(Res):
+        profile = "admin"
+        source = "assume-role"
+        raw_access_key_id = None
+
+    with pytest.raises(identity.IdentityUnknown) as caught:
+        identity.fetch_with_botocore(
+            parse(["--profile", "admin", "s3", "rb", "s3://b"]), RoleRes(), env
+        )
+    assert "awsguard mfa admin" in str(caught.value)
