@@ -876,7 +876,9 @@ def detect_conflicts(
                 ENDPOINT_OVERRIDE,
                 f"requests go to {res.endpoint_url} (from {origin}), not to AWS's endpoint",
                 "unset the variable or remove the setting, or set "
-                "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true",
+                "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true; if it is intended (LocalStack, "
+                'a proxy), set "endpoint-override" = "off" under [conflicts] in awsguard\'s '
+                "config",
             )
         )
 
