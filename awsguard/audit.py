@@ -23,9 +23,12 @@ REDACTED = "<redacted>"
 # --master-user-password, --session-token, --private-key, --client-secret,
 # --auth-token, --secret-access-key, --credentials, --token-code ...
 _SECRET_OPTION = re.compile(
-    r"^--[a-z0-9-]*(secret|password|passphrase|private-key|token|credential|key-material)"
+    r"^--[a-z0-9-]*(secret|password|passphrase|private-key|token|credential|key-material"
+    r"|sse-customer-key|sse-c-key|sse-c-copy-source-key|plaintext)"
     r"[a-z0-9-]*$"
 )
+# `aws ssm put-parameter --value` is the parameter itself (a SecureString's secret).
+_SECRET_IN = {"--value": "put-parameter"}
 # Tokens that are pagination or idempotency handles, not secrets.
 _NOT_SECRET = frozenset(
     {
@@ -49,10 +52,17 @@ _INLINE_INPUT = frozenset({"--cli-input-json", "--cli-input-yaml"})
 _SECRET_SETTINGS = ("aws_secret_access_key", "aws_session_token", "aws_security_token")
 
 
-def _is_secret_option(name: str) -> bool:
+def _is_secret_option(name: str, argv: Sequence[str] = ()) -> bool:
     if name in _NOT_SECRET:
         return False
+    if name in _SECRET_IN and _SECRET_IN[name] in argv:
+        return True
     return bool(_SECRET_OPTION.match(name)) or name in _INLINE_INPUT
+
+
+def _is_secret_setting(arg: str) -> bool:
+    # `configure set aws_secret_access_key X`, also `default.…` and `profile.NAME.…`.
+    return arg.lower().rsplit(".", 1)[-1] in _SECRET_SETTINGS
 
 
 def redact_argv(argv: Sequence[str]) -> list[str]:
@@ -63,7 +73,7 @@ def redact_argv(argv: Sequence[str]) -> list[str]:
     while i < len(args):
         arg = args[i]
         name, eq, value = arg.partition("=")
-        if arg.startswith("--") and _is_secret_option(name):
+        if arg.startswith("--") and _is_secret_option(name, args):
             inline_ok = name in _INLINE_INPUT
             if eq:
                 keep = inline_ok and value.startswith(("file://", "fileb://"))
@@ -77,7 +87,7 @@ def redact_argv(argv: Sequence[str]) -> list[str]:
                     i += 1
             i += 1
             continue
-        if arg.lower() in _SECRET_SETTINGS and i + 1 < len(args) and "configure" in args[:i]:
+        if _is_secret_setting(arg) and i + 1 < len(args) and "configure" in args[:i]:
             out += [arg, REDACTED]
             i += 2
             continue

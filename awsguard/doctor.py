@@ -174,12 +174,12 @@ def mask_env_value(name: str, value: str) -> str:
     upper = name.upper()
     if upper == "AWS_ACCESS_KEY_ID":
         return mask_key(value)
-    if upper.endswith("_FILE") or upper.endswith("_URI"):
+    if upper.endswith("_FILE"):
         return value
     if any(word in upper for word in _SECRET_WORDS):
         return "(set, hidden)" if value else "(empty)"
-    if "PROXY" in upper or "URL" in upper:
-        return mask_url(value)
+    if "PROXY" in upper or "URL" in upper or upper.endswith("_URI"):
+        return mask_url(value)  # a user:password@ part is masked
     return value
 
 

@@ -318,7 +318,9 @@ def _not_the_key(user_id: str, access_key: str) -> str:
 
 def _client_failure(err: Any, resolution: Any) -> IdentityUnknown:
     code = err.response.get("Error", {}).get("Code", "")
-    message = err.response.get("Error", {}).get("Message", "") or str(err)
+    from .explain.parse import mask_key_ids
+
+    message = mask_key_ids(err.response.get("Error", {}).get("Message", "") or str(err))
     if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
         why = "the credentials have expired"
     elif code in ("InvalidClientTokenId", "UnrecognizedClientException", "AuthFailure"):

@@ -589,13 +589,13 @@ def run_mfa_process(
         ) from None
     if done.returncode != 0:
         raise AwsguardError(
-            f"{settings.path}: [sessions] mfa_process ({shlex.join(command)}) exited with "
+            f"{settings.path}: [sessions] mfa_process ({command[0]} …) exited with "
             f"{done.returncode}; run it yourself to see why."
         )
     code = normalise_mfa_code(done.stdout.decode(errors="replace").strip())
     if code is None:
         raise AwsguardError(
-            f"{settings.path}: [sessions] mfa_process ({shlex.join(command)}) must print a "
+            f"{settings.path}: [sessions] mfa_process ({command[0]} …) must print a "
             "6-digit code and nothing else on stdout."
         )
     return code
@@ -671,11 +671,13 @@ def _call_sts(operation: str, profile: str, call: Callable[[], Any]) -> Any:
     try:
         return call()
     except botocore.exceptions.ClientError as err:
+        from .explain.parse import mask_key_ids
+
         error = err.response.get("Error", {})
         raise AwsguardError(
             f"STS {operation} for profile {profile!r} failed: {error.get('Code', '?')}: "
-            f"{error.get('Message', '')}. Check the MFA code and the profile's mfa_serial, "
-            "role_arn and key (awsguard add), then try again."
+            f"{mask_key_ids(str(error.get('Message', '')))}. Check the MFA code and the "
+            "profile's mfa_serial, role_arn and key (awsguard add), then try again."
         ) from None
     except botocore.exceptions.BotoCoreError as err:
         raise AwsguardError(

@@ -9,7 +9,7 @@ import shlex
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -39,7 +39,7 @@ _KEY_LINE = re.compile(r"^(?P<key>aws_access_key_id|aws_secret_access_key)\s*[=:
 class Candidate:
     profile: str
     access_key_id: str
-    secret_access_key: str
+    secret_access_key: str = field(repr=False)
 
     @property
     def masked_id(self) -> str:

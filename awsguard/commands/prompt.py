@@ -324,7 +324,12 @@ def _make_folder(folder: str) -> bool:
     """Create `folder` (0700) if missing; True when it was created."""
     if os.path.isdir(folder):
         return False
-    os.makedirs(folder, mode=0o700, exist_ok=True)
+    # makedirs gives `mode` only to the last folder: the umask keeps awsguard/ 0700 too.
+    old = os.umask(0o077)
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    finally:
+        os.umask(old)
     return True
 
 

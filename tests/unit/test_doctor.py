@@ -580,3 +580,14 @@ def test_broken_check_reports_the_error_not_a_traceback() -> None:
     assert doctor.broken_check("x.y", ImportError("no module")).status == SKIP
     failed = doctor.broken_check("x.y", AttributeError("no attr"))
     assert failed.status == FAIL and "AttributeError: no attr" in failed.summary
+
+
+def test_a_credentials_uri_with_a_password_is_masked():
+    from awsguard.doctor import mask_env_value
+
+    shown = mask_env_value(
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://user:hunter2@169.254.170.23/creds"
+    )
+    assert "hunter2" not in shown and "169.254.170.23/creds" in shown
+    plain = "http://169.254.170.2/v2/credentials/abc"
+    assert mask_env_value("AWS_CONTAINER_CREDENTIALS_FULL_URI", plain) == plain
