@@ -255,8 +255,9 @@ def _organization(reader: _Reader, account: str | None, policy_type: str, label:
         out = []
         for target in reversed(chain):
             level = []
-            listed = orgs.list_policies_for_target(TargetId=target, Filter=policy_type)
-            for summary in listed["Policies"]:
+            pages = orgs.get_paginator("list_policies_for_target").paginate(
+                TargetId=target, Filter=policy_type)  # a page may end early: follow NextToken
+            for summary in (item for page in pages for item in page["Policies"]):
                 content = orgs.describe_policy(PolicyId=summary["Id"])["Policy"]["Content"]
                 level.append(parse_policy(_document(content), summary.get("Name") or summary["Id"],
                                           "scp" if policy_type == "SERVICE_CONTROL_POLICY"
@@ -279,16 +280,33 @@ def gather(action: str, resource: str, principal: str | None, context: dict[str,
     arn = parse_arn(resource)
     region = (arn.region if arn and arn.region else None) or session.region_name or "us-east-1"
     reader = _Reader(session, region)
+    own_account: str | None = None
     if principal is None:
         try:
-            principal = reader.client("sts").get_caller_identity()["Arn"]
+            me = reader.client("sts").get_caller_identity()
         except Exception as err:
             raise AwsguardError(
                 f"cannot find out who you are (STS GetCallerIdentity failed: {_why(err)}); "
                 "pass --principal ARN, or give the policies with --policy/--input") from None
+        principal, own_account = me["Arn"], me.get("Account")
+    else:
+        try:
+            own_account = reader.client("sts").get_caller_identity().get("Account")
+        except Exception:
+            own_account = None  # unknown: read IAM as asked
     caller = parse_caller(principal)
     context = dict(context)
-    identity, boundaries = _identity(reader, caller, context)
+    if (own_account and caller.account and caller.account != own_account
+            and caller.kind in ("user", "role", "role-session")):
+        # IAM answers only about the credentials' own account: asking it for this name would
+        # read a different (or no) principal, so say so instead.
+        reader.unreadable.append({
+            "what": f"the IAM policies of {principal}",
+            "why": f"the credentials belong to account {own_account}, and IAM only answers "
+                   "about its own account"})
+        identity, boundaries = [], []
+    else:
+        identity, boundaries = _identity(reader, caller, context)
     resource_policy = _resource_policy(reader, action, resource)
     scps, management = _organization(reader, caller.account, "SERVICE_CONTROL_POLICY", "SCP")
     owner = resource_account or account_of(resource) or caller.account
