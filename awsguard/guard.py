@@ -105,7 +105,8 @@ class Pipeline:
         self.resolution = None
         self.classification = None
         self.outcome = None
-        self.lines_said = 0
+        self.warnings: list[str] = []  # conflict lines shown (warn, not block)
+        self.session_considered = False
 
     # --- stages ----------------------------------------------------------------------
 
@@ -140,10 +141,12 @@ class Pipeline:
                 action = self.config.conflict_action(conflict.code)
             if action == "off":
                 continue
-            _say(format_conflict_line(conflict))
-            self.lines_said += 1
+            line = format_conflict_line(conflict)
+            _say(line)
             if action == "block":
                 blocked.append(conflict.code)
+            else:
+                self.warnings.append(line)
         if blocked:
             _warn(
                 f"refused: the awsguard config blocks {', '.join(blocked)} "
@@ -165,6 +168,7 @@ class Pipeline:
             return None
         if not _may_need_session(profile, self.files, self.environ):
             return None
+        self.session_considered = True  # sessions age: never remembered as a quiet pass
         from . import sessions
         from .errors import AwsguardError
 
@@ -232,10 +236,11 @@ class Pipeline:
         except Exception as err:  # noqa: BLE001 - the audit log must not break the command
             _warn(f"could not write the audit log: {_oneline(err)}")
 
-    def nothing_to_say(self) -> bool:
-        """The guard passed this invocation silently, and the answer does not age."""
+    def passes_unchanged(self) -> bool:
+        """The guard passed this invocation with at most its conflict warnings, and the
+        answer does not age: the next identical invocation can repeat them and run."""
         return (
-            self.lines_said == 0
+            not self.session_considered
             and self.config_error is None
             and not getattr(self.config, "error", None)
             and self.child_env == self.environ
@@ -349,9 +354,14 @@ def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
         from . import plancache
 
         entry = plancache.key(inv, environ, real)
-        if entry and plancache.known(entry + ":monitor", environ):
-            return realcli.exit_like(pipe.run_child())
-        if entry and plancache.known(entry + ":exec", environ):
+        for mode in ("monitor", "exec") if entry else ():
+            repeat = plancache.known(f"{entry}:{mode}", environ)
+            if repeat is None:
+                continue
+            for line in repeat:
+                _say(line)
+            if mode == "monitor":
+                return realcli.exit_like(pipe.run_child())
             realcli.exec_real(real, argv, environ)
     except Exception:  # noqa: BLE001 - a cache problem only costs time
         if _debug():
@@ -388,8 +398,9 @@ def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
         _warn(f"internal error, running the AWS CLI unguarded: {_oneline(err)}")
 
     explain = pipe.explain_enabled()
-    if entry and pipe.nothing_to_say():
-        plancache.remember(entry + (":monitor" if explain else ":exec"), environ)
+    if entry and pipe.passes_unchanged():
+        mode = "monitor" if explain else "exec"
+        plancache.remember(f"{entry}:{mode}", environ, pipe.warnings)
     if explain:
         status = pipe.run_child()
         pipe.audit(status)

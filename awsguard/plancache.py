@@ -1,12 +1,14 @@
-"""Remember invocations that passed the guard with nothing to say, to skip the stages next time.
+"""Remember invocations the guard let through unchanged, to skip its stages next time.
 
-Most `aws` calls are reads that raise no conflict, need no session and no
-confirmation. Working that out loads the config, the credential chain and the
-command tables: most of the shim's cost. When the same kind of command (service,
-operation, option names) runs again with the same AWS environment and unchanged
-files, the answer cannot differ, so the shim goes straight to running the CLI.
+Most `aws` calls are reads that need no session and no confirmation, and raise no
+conflict or the same warnings as last time. Working that out loads the config, the
+credential chain and the command tables: most of the shim's cost. When the same kind
+of command (service, operation, option names) runs again with the same AWS environment
+and unchanged files, the answer cannot differ: the shim repeats the warnings, if any,
+and goes straight to running the CLI.
 
-The key holds no secret: secret variables enter it only as a CRC. Only standard
+The key holds no secret: secret variables enter it only as a CRC. The warnings kept
+with it are the conflict lines already shown on stderr (key ids masked). Only standard
 library modules the shim has already loaded are used here.
 """
 
@@ -92,16 +94,26 @@ def _file(environ: Mapping[str, str]) -> str:
     return os.path.join(paths.xdg_str(environ, "XDG_CACHE_HOME", ".cache"), FILE_NAME)
 
 
-def known(entry: str, environ: Mapping[str, str]) -> bool:
+def known(entry: str, environ: Mapping[str, str]) -> list[str] | None:
+    """The warning lines remembered with `entry` (often none), or None when not known."""
+    prefix = entry + "\t"
     try:
-        with open(_file(environ), encoding="ascii") as handle:
-            return any(line.rstrip("\n") == entry for line in handle)
-    except (OSError, ValueError):
-        return False
+        with open(_file(environ), encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                line = line.rstrip("\n")
+                if line == entry:
+                    return []
+                if line.startswith(prefix):
+                    return line[len(prefix) :].split("\t")
+    except OSError:
+        pass
+    return None
 
 
-def remember(entry: str, environ: Mapping[str, str]) -> None:
+def remember(entry: str, environ: Mapping[str, str], lines: list[str] | tuple = ()) -> None:
+    """Remember `entry`, with the (one-line, secret-free) warnings to repeat for it."""
     path = _file(environ)
+    record = "\t".join([entry, *(x.replace("\t", " ").replace("\n", " ") for x in lines)])
     try:
         if os.path.getsize(path) > MAX_BYTES:
             os.unlink(path)  # start over rather than grow: entries are cheap to relearn
@@ -111,7 +123,7 @@ def remember(entry: str, environ: Mapping[str, str]) -> None:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(fd, (entry + "\n").encode("ascii"))
+            os.write(fd, (record + "\n").encode("utf-8"))
         finally:
             os.close(fd)
     except OSError:

@@ -91,3 +91,25 @@ def test_expired_env_token_is_reported(aws_env):
     assert b"[expired-env-credentials]" in out.stderr
     assert b"SeCrEtSeSsIoNtOkEnVaLuE" not in out.stderr
     assert b"ASIAEXPIREDEXAMPLE01" not in out.stderr  # key ids only masked
+
+
+def test_a_repeated_command_repeats_its_warnings_from_memory(aws_env, home):
+    write_config(home, "[profile dev]\nregion = us-east-1\n")
+    env = {**aws_env, "AWS_PROFILE": "dev"}
+    first = run_aws(env, "sts", "get-caller-identity")
+    memory = home / ".cache" / "awsguard" / "clean-invocations"
+    assert memory.exists() and b"[env-overrides-profile]" in memory.read_bytes()
+    assert b"wJalrXUtnFEMI" not in memory.read_bytes()
+    second = run_aws(env, "sts", "get-caller-identity")
+    assert second.returncode == first.returncode == 0
+    assert second.stderr == first.stderr
+    assert json.loads(second.stdout) == json.loads(first.stdout)
+
+
+def test_a_remembered_pass_is_forgotten_when_the_config_blocks_it(aws_env, home):
+    write_config(home, "[profile dev]\nregion = us-east-1\n")
+    env = {**aws_env, "AWS_PROFILE": "dev"}
+    assert run_aws(env, "sts", "get-caller-identity").returncode == 0
+    awsguard_config(home, '"env-overrides-profile" = "block"\n')
+    out = run_aws(env, "sts", "get-caller-identity")
+    assert out.returncode == 77 and out.stdout == b""
