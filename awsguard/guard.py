@@ -60,35 +60,6 @@ def _strip_profile(argv: list[str]) -> list[str]:
     return out
 
 
-def _may_need_session(profile: str, files, environ: dict[str, str]) -> bool:
-    """A cheap filter before importing the sessions machinery (keyring, boto3).
-
-    True when the profile's role chain has an mfa_serial, its root runs awsguard as
-    credential_process, or awsguard's vault index lists a key for its root profile.
-    """
-    name, seen = profile, set()
-    while name not in seen and files.has_profile(name):
-        seen.add(name)
-        settings = files.profile(name)
-        if settings.get("mfa_serial"):
-            return True
-        source = settings.get("source_profile")
-        if not settings.get("role_arn") or not source or source == name:
-            break
-        name = source
-    process = files.profile(name).get("credential_process") if files.has_profile(name) else None
-    if process and "awsguard" in process:
-        return True
-    from . import paths
-
-    index = paths.state_dir(environ) / "vault-index.json"
-    try:
-        text = index.read_text()
-    except OSError:
-        return False
-    return f'"{name}"' in text
-
-
 class Pipeline:
     """The state of one invocation as it moves through the stages."""
 
@@ -166,8 +137,10 @@ class Pipeline:
         profile = self.resolution.profile if self.resolution else None
         if not profile or self.resolution.source == "env":
             return None
-        if not _may_need_session(profile, self.files, self.environ):
-            return None
+        from .sessionplan import plan_chain
+
+        if plan_chain(profile, self.files, self.environ) is None:
+            return None  # awsguard has nothing to add: the sessions machinery stays unloaded
         self.session_considered = True  # sessions age: never remembered as a quiet pass
         from . import sessions
         from .errors import AwsguardError

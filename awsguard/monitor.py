@@ -283,9 +283,11 @@ def auth_failures(events: Iterable[ApiEvent]) -> list[ApiEvent]:
     ApiCall events carry the final outcome. An attempt counts only when its call's
     ApiCall never arrived (a datagram lost, or the CLI killed mid-call).
     """
+    events = list(events)
+    if not any(e.aws_exception or (e.http_status or 0) >= 400 for e in events):
+        return []  # the usual case: every call succeeded, no need for the code tables
     from .explain.codes import is_auth_failure
 
-    events = list(events)
     finished = {(e.service, e.api) for e in events if e.is_call}
     found: list[ApiEvent] = []
     last_attempt: dict[tuple[str | None, str | None], ApiEvent] = {}

@@ -30,11 +30,17 @@ from pathlib import Path
 from typing import Any
 
 from . import paths, vault
+from .sessionplan import (  # noqa: F401 - plan_chain and its types are this module's API too
+    DEFAULT_ROLE_DURATION,
+    Chain,
+    RoleStep,
+    _seconds,
+    plan_chain,
+)
 from .errors import EXIT_REFUSED, AwsguardError
 
 DEFAULT_REFRESH_THRESHOLD = 600
 DEFAULT_MFA_DURATION = 43200
-DEFAULT_ROLE_DURATION = 3600
 # A role session is renewed this long before it expires (no code is needed for that
 # while the MFA session lasts); a session with less than MIN_SECONDS_LEFT is not handed
 # to the CLI at all, since a long command would outlive it.
@@ -42,15 +48,6 @@ ROLE_RENEW_BEFORE = 300
 MIN_SECONDS_LEFT = 60
 MFA_PROCESS_TIMEOUT = 120
 
-# Root profiles whose credentials come from somewhere other than a long-term key:
-# botocore handles them, awsguard does not get in the way.
-_OTHER_SOURCES = (
-    "credential_source",
-    "web_identity_token_file",
-    "sso_start_url",
-    "sso_session",
-    "login_session",
-)
 
 
 # --- settings ([sessions] in awsguard's config.toml) -------------------------------------------
@@ -115,107 +112,6 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SessionSettings:
         refresh_threshold=number("refresh_threshold", DEFAULT_REFRESH_THRESHOLD, 0, 43200),
         duration_seconds=number("duration_seconds", DEFAULT_MFA_DURATION, 900, 129600),
         path=path,
-    )
-
-
-# --- which profiles need awsguard (pure) -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RoleStep:
-    profile: str
-    role_arn: str
-    session_name: str  # as configured; "" when botocore would make one up
-    external_id: str
-    duration_seconds: int
-
-
-@dataclass(frozen=True)
-class Chain:
-    """How a profile gets its credentials, as far as awsguard is concerned."""
-
-    profile: str  # the profile asked for
-    root: str  # the profile holding the long-term key
-    mfa_serial: str  # "" when no MFA is involved
-    roles: tuple[RoleStep, ...]  # from the root outwards: roles[-1] is what `profile` assumes
-    key_in_keyring: bool
-    root_duration: int | None  # the root profile's duration_seconds, if set
-
-
-def _is_awsguard_process(command: str) -> bool:
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return False
-    return len(words) >= 2 and os.path.basename(words[0]) == "awsguard" and (
-        words[1] == "credential-process"
-    )
-
-
-def _seconds(value: Any) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
-def plan_chain(
-    profile_name: str, files: Any, environ: Mapping[str, str] = os.environ
-) -> Chain | None:
-    """The chain behind `profile_name`, or None when awsguard has nothing to add."""
-    if not files.has_profile(profile_name):
-        return None
-    roles: list[RoleStep] = []
-    serials: list[str] = []
-    name = profile_name
-    seen: set[str] = set()
-    while True:
-        profile = files.profile(name)
-        seen.add(name)
-        role_arn = str(profile.get("role_arn", "") or "")
-        if not role_arn:
-            break
-        source = str(profile.get("source_profile", "") or "")
-        if not source:
-            return None  # credential_source / web identity: botocore's business
-        roles.append(
-            RoleStep(
-                profile=name,
-                role_arn=role_arn,
-                session_name=str(profile.get("role_session_name", "") or ""),
-                external_id=str(profile.get("external_id", "") or ""),
-                duration_seconds=_seconds(profile.get("duration_seconds"))
-                or DEFAULT_ROLE_DURATION,
-            )
-        )
-        serials.append(str(profile.get("mfa_serial", "") or ""))
-        if source == name:
-            # botocore: a role profile sourcing itself uses its own static keys.
-            break
-        if source in seen or not files.has_profile(source):
-            return None  # a loop or a missing profile: the CLI reports it in its own words
-        name = source
-    root = files.profile(name)
-    roles.reverse()
-    serials.reverse()
-    if any(key in root for key in _OTHER_SOURCES):
-        return None
-    process = str(root.get("credential_process", "") or "")
-    if process and not _is_awsguard_process(process):
-        return None
-    in_keyring = bool(process) or vault.key_indexed(name, environ)
-    # The role nearest the root is the one whose AssumeRole botocore would send the
-    # code with; a root profile's own mfa_serial covers direct use and every role.
-    mfa_serial = next((s for s in serials if s), "") or str(root.get("mfa_serial", "") or "")
-    if not mfa_serial and not in_keyring:
-        return None
-    return Chain(
-        profile=profile_name,
-        root=name,
-        mfa_serial=mfa_serial,
-        roles=tuple(roles),
-        key_in_keyring=in_keyring,
-        root_duration=_seconds(root.get("duration_seconds")),
     )
 
 

@@ -31,9 +31,9 @@ from typing import Any
 
 from . import paths
 from .errors import AwsguardError
+from .sessionplan import INDEX_NAME
 
 SERVICE = "awsguard"
-INDEX_NAME = "vault-index.json"
 
 
 def mask(access_key_id: str) -> str:

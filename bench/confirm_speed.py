@@ -17,7 +17,6 @@ import argparse
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
-from fixtures.install import base_env, make_real_bin, run_install  # noqa: E402
+from fixtures.install import base_env, bench_install  # noqa: E402
 from fixtures.moto import start_moto  # noqa: E402
 
 CONFIG = """
@@ -121,15 +120,7 @@ def main() -> int:
     parser.add_argument("--prefix", type=Path, help="an existing install.sh prefix")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="awsguard-confirm-bench-"))
-    home = work / "home"
-    (home / ".aws").mkdir(parents=True)
-    real_bin = make_real_bin(work / "real-bin")
-    prefix = args.prefix
-    if prefix is None:
-        prefix = work / "prefix"
-        print("installing awsguard with install.sh ...", file=sys.stderr)
-        run_install(prefix, home, "--no-modify-rc", path=f"{real_bin}:/usr/bin:/bin")
+    home, real_bin, prefix = bench_install(args.prefix, "confirm-bench")
     env = base_env(home, f"{prefix / 'bin'}:{real_bin}:/usr/bin:/bin")
     config = Path(env["XDG_CONFIG_HOME"]) / "awsguard" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,6 @@ changed and when AWS_PROFILE changes at every prompt.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
 import re
 import resource
@@ -26,32 +24,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
 from fixtures.install import base_env, run_install  # noqa: E402
+from fixtures.prompt_world import write_aws_world  # noqa: E402
 
-START_URL = "https://example.awsapps.com/start"
-CONFIG = f"""\
-[profile dev]
-region = eu-west-1
-role_arn = arn:aws:iam::123456789012:role/dev
-source_profile = base
-
-[profile base]
-aws_access_key_id = AKIAIOSFODNN7EXAMPLE
-aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
-
-[profile ops]
-sso_account_id = 210987654321
-sso_role_name = Admin
-sso_start_url = {START_URL}
-sso_region = us-east-1
-region = us-west-2
-"""
 AWSGUARD_TOML = """\
 [prompt]
 format = "[{conflict} ]{profile}[@{account_label}][ {region}][ {expires_in}]"
@@ -71,13 +52,7 @@ DIRECT = (
 
 
 def make_home(home: Path) -> None:
-    (home / ".aws").mkdir(parents=True)
-    (home / ".aws" / "config").write_text(CONFIG)
-    digest = hashlib.sha1(START_URL.encode()).hexdigest()
-    token = home / ".aws" / "sso" / "cache" / f"{digest}.json"
-    token.parent.mkdir(parents=True)
-    expires = datetime.now(timezone.utc) + timedelta(hours=8)
-    token.write_text(json.dumps({"expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}))
+    write_aws_world(home, timedelta(hours=8))
     (home / ".config" / "awsguard").mkdir(parents=True)
     (home / ".config" / "awsguard" / "config.toml").write_text(AWSGUARD_TOML)
 

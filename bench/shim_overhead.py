@@ -14,14 +14,13 @@ import argparse
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from fixtures.install import make_real_bin, run_install, user_env  # noqa: E402
+from fixtures.install import bench_install, user_env  # noqa: E402
 from fixtures.moto import start_moto  # noqa: E402
 
 COMMANDS = {
@@ -47,15 +46,7 @@ def main() -> int:
     parser.add_argument("--only", choices=list(COMMANDS), action="append")
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="awsguard-bench-"))
-    home = work / "home"
-    (home / ".aws").mkdir(parents=True)
-    real_bin = make_real_bin(work / "real-bin")
-    prefix = args.prefix
-    if prefix is None:
-        prefix = work / "prefix"
-        print("installing awsguard with install.sh ...", file=sys.stderr)
-        run_install(prefix, home, "--no-modify-rc", path=f"{real_bin}:/usr/bin:/bin")
+    home, real_bin, prefix = bench_install(args.prefix, "bench")
     moto = start_moto()
     try:
         env = user_env(home, prefix / "bin", real_bin, moto.url)

@@ -7,41 +7,22 @@ wrapper that counts how often the shell runs `awsguard prompt`.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import shutil
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pexpect
 import pytest
 from fixtures.install import base_env
+from fixtures.prompt_world import CONFIG, write_aws_world
 
 AWSGUARD = Path(sys.executable).parent / "awsguard"
 MARK = "MARK> "
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[=>]|[\x01\x02]|\x1b\][^\x07]*\x07")
 
-START_URL = "https://example.awsapps.com/start"
-CONFIG = f"""\
-[profile dev]
-region = eu-west-1
-role_arn = arn:aws:iam::123456789012:role/dev
-source_profile = base
-
-[profile base]
-aws_access_key_id = AKIAIOSFODNN7EXAMPLE
-aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
-
-[profile ops]
-sso_account_id = 210987654321
-sso_role_name = Admin
-sso_start_url = {START_URL}
-sso_region = us-east-1
-region = us-west-2
-"""
 
 
 @pytest.fixture
@@ -49,14 +30,7 @@ def user(tmp_path: Path) -> dict:
     if not AWSGUARD.exists():
         pytest.skip(f"no awsguard program at {AWSGUARD}")
     home = tmp_path / "home"
-    (home / ".aws").mkdir(parents=True)
-    (home / ".aws" / "config").write_text(CONFIG)
-    # A logged-in SSO session for profile ops: ~/.aws/sso/cache/<sha1 of the start URL>.json
-    digest = hashlib.sha1(START_URL.encode()).hexdigest()
-    token = home / ".aws" / "sso" / "cache" / f"{digest}.json"
-    token.parent.mkdir(parents=True)
-    expires = datetime.now(timezone.utc) + timedelta(hours=2, minutes=30)
-    token.write_text(json.dumps({"expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}))
+    write_aws_world(home, timedelta(hours=2, minutes=30))
     count = tmp_path / "runs"
     counter = tmp_path / "counting-awsguard"
     counter.write_text(f'#!/bin/sh\necho x >> "{count}"\nexec "{AWSGUARD}" "$@"\n')
