@@ -192,19 +192,31 @@ def backend_name() -> str:
     return f"{type(backend).__module__}.{type(backend).__name__}"
 
 
+_ATTEMPTS = 3
+
+
 def _keyring_call(action: str, call: Any, *args: str) -> Any:
     backend = _backend()
-    try:
-        return call(backend, *args)
-    except AwsguardError:
-        raise
-    except Exception as err:  # backends raise D-Bus, OS and keyring errors
-        name = f"{type(backend).__module__}.{type(backend).__name__}"
-        message = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise _unusable(
-            f"{action} failed with {name}: {type(err).__name__}: {message} "
-            "(a locked or absent Secret Service looks like this)"
-        ) from None
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return call(backend, *args)
+        except AwsguardError:
+            raise
+        except Exception as err:  # backends raise D-Bus, OS and keyring errors
+            if attempt < _ATTEMPTS:
+                # The Secret Service replaces an item by deleting and recreating it: a
+                # reader racing a writer (parallel `aws` calls) can find it gone once.
+                import time
+
+                time.sleep(0.05 * attempt)
+                continue
+            name = f"{type(backend).__module__}.{type(backend).__name__}"
+            message = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise _unusable(
+                f"{action} failed with {name}: {type(err).__name__}: {message} "
+                "(a locked or absent Secret Service looks like this)"
+            ) from None
+    return None  # not reached
 
 
 def _get(item: str) -> str | None:
