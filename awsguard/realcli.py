@@ -83,47 +83,273 @@ def find_real_cli(environ: Mapping[str, str] = os.environ, self_path: str | None
     raise RealCliNotFound(searched)
 
 
-def guess_major(path: str) -> int:
-    """The real CLI's major version, from the file alone (no process started).
+# ---------------------------------------------------------------------------
+# Which CLI it is: major AND exact version, on the first call, for every install shape
+#
+#   the official bundled binary  .../aws-cli/v2/<version>/dist/aws: the version is in
+#                                the resolved path; elsewhere (macOS pkg) an ELF or
+#                                Mach-O binary is v2 and `--version` is asked once
+#   a Python script              (pip, Homebrew's formula, Debian's awscli 2.x, a
+#                                source install): the shebang names the interpreter;
+#                                the `awscli` package it imports is found in that
+#                                interpreter's site folders, in import order, and its
+#                                version read from awscli/__init__.py or the
+#                                dist-info/egg-info name, without running anything
+#   a wrapper (pyenv, asdf, a    pyenv shims are followed to the version's own `aws`;
+#   distro launcher)             others are asked `--version` once
+#
+# What was learnt is cached in realcli.json by path, with the size and mtime of every
+# file it was read from (and, for wrappers, the folder and the variables that pick a
+# version), so a pip/apt/brew upgrade is noticed on the next call.
 
-    AWS CLI v1 is a Python script that imports `awscli`; v2 is a frozen binary
-    (installed under .../aws-cli/v2/...). pyenv and similar put a shell-script
-    shim in front: we follow it to its version by asking `awsguard real` once
-    and caching (see `describe`).
-    """
-    cached = _cached_description(path)
-    if cached:
-        return int(cached["major"])
-    resolved = os.path.realpath(path)
-    if "/v2/" in resolved or "aws-cli/v2" in resolved:
-        return 2
+_VERSION_RE = None  # compiled lazily: `re` is not on the shim's path unless needed
+_memo: dict[str, RealCli] = {}
+# Variables that make a wrapper (pyenv, asdf, mise) pick another installation.
+_WRAPPER_SELECTORS = (
+    "PYENV_VERSION",
+    "PYENV_ROOT",
+    "ASDF_PYTHON_VERSION",
+    "ASDF_AWSCLI_VERSION",
+    "ASDF_DATA_DIR",
+    "MISE_PYTHON_VERSION",
+    "VIRTUAL_ENV",
+)
+
+
+def _version_re():
+    global _VERSION_RE
+    if _VERSION_RE is None:
+        import re
+
+        _VERSION_RE = re.compile(r"(\d+)\.(\d+)\.(\d+)")
+    return _VERSION_RE
+
+
+def _major_of(version: str) -> int:
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else 2
+
+
+def _file_stamp(path: str) -> str:
     try:
-        with open(resolved, "rb") as handle:
-            head = handle.read(4096)
+        st = os.stat(path)
     except OSError:
-        return 2
-    if head.startswith(b"\x7fELF") or head.startswith(b"\xcf\xfa\xed\xfe"):
-        return 2
-    if b"awscli" in head or b"clidriver" in head:
-        return 1
-    # A wrapper script (pyenv, asdf, a distro launcher): ask it once, then cache.
+        return "-"
+    return f"{st.st_mtime_ns}:{st.st_size}"
+
+
+def _read_head(path: str, size: int = 4096) -> bytes:
     try:
-        return describe(path).major
-    except (OSError, RealCliNotFound) as err:  # subprocess errors are OSErrors or timeouts
-        del err
-        return 2
-    except Exception:  # noqa: BLE001 - a timeout: assume the current major version
-        return 2
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return b""
+    try:
+        return os.read(fd, size)
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
+def _which(name: str, environ: Mapping[str, str]) -> str | None:
+    if os.sep in name:
+        return name
+    for directory in environ.get("PATH", "").split(os.pathsep):
+        candidate = os.path.join(directory or ".", name)
+        if _executable(candidate):
+            return candidate
+    return None
+
+
+def _shebang(head: bytes, environ: Mapping[str, str]) -> str | None:
+    """The interpreter a `#!` line starts (through `/usr/bin/env NAME`), or None."""
+    if not head.startswith(b"#!"):
+        return None
+    line = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").strip()
+    words = line.split()
+    if not words:
+        return None
+    if os.path.basename(words[0]) == "env":
+        names = [w for w in words[1:] if not w.startswith("-") and "=" not in w]
+        return _which(names[0], environ) if names else None
+    return words[0]
+
+
+def _site_dirs(interpreter: str, home: str) -> list[str]:
+    """Where `interpreter` imports packages from, in (close to) its sys.path order.
+
+    Found from the interpreter's prefix without running it: a virtualenv's own
+    site-packages; for a system Python, the user site first (pip --user), then
+    /usr/local/lib/pythonX.Y/dist-packages before /usr/lib/python3/dist-packages
+    (Debian), or lib/pythonX.Y/site-packages (python.org, Homebrew's libexec).
+    """
+    import glob
+
+    prefix = os.path.dirname(os.path.dirname(interpreter))
+    venv = os.path.isfile(os.path.join(prefix, "pyvenv.cfg"))
+    dirs: list[str] = []
+
+    def add(pattern: str) -> None:
+        for found in sorted(glob.glob(pattern), reverse=True):
+            if found not in dirs and os.path.isdir(found):
+                dirs.append(found)
+
+    if not venv:
+        add(os.path.join(home, ".local", "lib", "python3*", "site-packages"))
+    add(os.path.join(prefix, "local", "lib", "python3*", "dist-packages"))
+    add(os.path.join(prefix, "lib", "python3*", "site-packages"))
+    add(os.path.join(prefix, "lib", "python3*", "dist-packages"))
+    add(os.path.join(prefix, "lib", "python3", "dist-packages"))
+    real_prefix = os.path.dirname(os.path.dirname(os.path.realpath(interpreter)))
+    if venv:
+        try:
+            cfg = _read_head(os.path.join(prefix, "pyvenv.cfg"), 8192).decode("utf-8", "replace")
+        except OSError:
+            cfg = ""
+        shared = any(
+            line.split("=", 1)[0].strip() == "include-system-site-packages"
+            and line.split("=", 1)[1].strip().lower() == "true"
+            for line in cfg.splitlines()
+            if "=" in line
+        )
+        if not shared:
+            return dirs
+    if real_prefix != prefix:
+        add(os.path.join(real_prefix, "local", "lib", "python3*", "dist-packages"))
+        add(os.path.join(real_prefix, "lib", "python3*", "site-packages"))
+        add(os.path.join(real_prefix, "lib", "python3", "dist-packages"))
+    return dirs
+
+
+def _version_in_init(package_dir: str) -> str | None:
+    text = _read_head(os.path.join(package_dir, "__init__.py"), 16384).decode("utf-8", "replace")
+    for line in text.splitlines():
+        if line.startswith("__version__"):
+            match = _version_re().search(line)
+            if match:
+                return match.group(0)
+    return None
+
+
+def _version_in_metadata(site: str) -> tuple[str, str] | None:
+    """(version, file) from awscli-X.Y.Z.dist-info / .egg-info in one site folder."""
+    try:
+        names = sorted(os.listdir(site))
+    except OSError:
+        return None
+    for name in names:
+        lowered = name.lower()
+        if lowered.startswith("awscli-") and lowered.endswith((".dist-info", ".egg-info")):
+            match = _version_re().search(name[len("awscli-"):])
+            if match:
+                return match.group(0), os.path.join(site, name)
+    return None
+
+
+def _python_install(
+    script: str, interpreter: str, environ: Mapping[str, str]
+) -> tuple[str, str, list[str]] | None:
+    """(version, how, files read) for a Python-script install, without running it."""
+    home = environ.get("HOME") or os.path.expanduser("~")
+    inputs = [script, interpreter]
+    sites = _site_dirs(interpreter, home)
+    # Python imports `awscli` from the first folder that has it.
+    for site in sites:
+        package = os.path.join(site, "awscli")
+        if os.path.isfile(os.path.join(package, "__init__.py")):
+            init = os.path.join(package, "__init__.py")
+            version = _version_in_init(package)
+            meta = _version_in_metadata(site)
+            if version is None and meta is not None:
+                version = meta[0]
+            if version is not None:
+                return version, f"awscli {version} in {site}", [*inputs, init, site]
+    # An editable or zipped install: no package folder, but the metadata says which.
+    for site in sites:
+        meta = _version_in_metadata(site)
+        if meta is not None:
+            return meta[0], f"{os.path.basename(meta[1])} in {site}", [*inputs, meta[1], site]
+    return None
+
+
+def _pyenv_target(path: str, head: bytes, environ: Mapping[str, str]) -> str | None:
+    """The `aws` a pyenv shim would run, from PYENV_VERSION / .python-version / version."""
+    if b"pyenv" not in head:
+        return None
+    root = environ.get("PYENV_ROOT") or os.path.dirname(os.path.dirname(os.path.realpath(path)))
+    version = environ.get("PYENV_VERSION", "").split(":")[0].strip()
+    if not version:
+        directory = os.getcwd()
+        while True:
+            candidate = os.path.join(directory, ".python-version")
+            if os.path.isfile(candidate):
+                version = _read_head(candidate, 256).decode("utf-8", "replace").split()[0:1]
+                version = version[0] if version else ""
+                break
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+    if not version:
+        words = _read_head(os.path.join(root, "version"), 256).decode("utf-8", "replace").split()
+        version = words[0] if words else ""
+    if not version or version == "system" or os.sep in version:
+        return None
+    target = os.path.join(root, "versions", version, "bin", "aws")
+    return target if _executable(target) else None
+
+
+def _inspect(path: str, environ: Mapping[str, str], depth: int = 0) -> RealCli | None:
+    """What the files say, or None when only running it can tell."""
+    resolved = os.path.realpath(path)
+    match = None
+    marker = f"{os.sep}v2{os.sep}"
+    if marker in resolved:
+        match = _version_re().search(resolved.split(marker, 1)[1].split(os.sep, 1)[0])
+    if match is not None:
+        # The official installer: .../aws-cli/v2/2.15.30/dist/aws
+        return RealCli(path, resolved, match.group(0), 2, "installer folder", [resolved])
+    head = _read_head(resolved)
+    if head.startswith((b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")):
+        return None  # a frozen binary (v2): its version only by asking it
+    interpreter = _shebang(head, environ)
+    if interpreter and b"awscli" in head:
+        found = _python_install(resolved, interpreter, environ)
+        if found is not None:
+            version, how, inputs = found
+            return RealCli(path, resolved, version, _major_of(version), how, inputs)
+        return None
+    if depth == 0:
+        target = _pyenv_target(resolved, head, environ)
+        if target is not None:
+            inner = _inspect(target, environ, depth + 1)
+            if inner is not None:
+                inner.path = path
+                inner.how = f"pyenv shim -> {target}: {inner.how}"
+                return inner
+    return None
 
 
 class RealCli:
-    __slots__ = ("path", "resolved", "version", "major")
+    """The real CLI: where it is, its exact version, and how awsguard knows."""
 
-    def __init__(self, path: str, resolved: str, version: str, major: int) -> None:
+    __slots__ = ("path", "resolved", "version", "major", "how", "inputs")
+
+    def __init__(
+        self,
+        path: str,
+        resolved: str,
+        version: str | None,
+        major: int,
+        how: str = "",
+        inputs: list[str] | None = None,
+    ) -> None:
         self.path = path
         self.resolved = resolved
-        self.version = version
+        self.version = version  # None: not known (then the newest of `major` is assumed)
         self.major = major
+        self.how = how
+        self.inputs = list(inputs or [])
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -131,66 +357,176 @@ class RealCli:
             "resolved": self.resolved,
             "version": self.version,
             "major": self.major,
+            "how": self.how,
         }
 
+    @property
+    def stamp(self) -> str:
+        """Path and version in one line: what a remembered decision depends on."""
+        return f"{self.resolved}@{self.version or f'v{self.major}'}"
 
-def _cache_file():
+
+def _cache_file(environ: Mapping[str, str] = os.environ) -> str:
     from . import paths
 
-    return paths.cache_dir() / "realcli.json"
+    return os.path.join(paths.xdg_str(environ, "XDG_CACHE_HOME", ".cache"), "realcli.json")
 
 
-def _stamp(path: str) -> str:
-    st = os.stat(os.path.realpath(path))
-    return f"{os.path.realpath(path)}:{st.st_mtime_ns}:{st.st_size}"
+def _inputs_key(inputs: list[str], wrapper: bool, environ: Mapping[str, str]) -> str:
+    parts = [f"{p}={_file_stamp(p)}" for p in inputs]
+    if wrapper:
+        # A wrapper picks its installation from variables and the current folder.
+        parts.append("cwd=" + os.getcwd())
+        parts += [f"{v}={environ.get(v, '')}" for v in _WRAPPER_SELECTORS]
+    return "|".join(parts)
 
 
-def _cached_description(path: str) -> dict | None:
+def _read_cache(environ: Mapping[str, str]) -> dict:
     import json
+
+    from . import safefs
 
     try:
-        data = json.loads(_cache_file().read_text())
-        entry = data.get(path)
-        if entry and entry.get("stamp") == _stamp(path):
-            return entry
-    except (OSError, ValueError, AttributeError):
-        pass
-    return None
+        data = json.loads(safefs.read_text(_cache_file(environ)))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
-def describe(path: str) -> RealCli:
-    """Path, version and major version of the real CLI, cached by path and mtime."""
-    import json
-    import re
-    import subprocess
-
-    from . import paths
-
-    cached = _cached_description(path)
-    if cached:
-        return RealCli(path, cached["resolved"], cached["version"], int(cached["major"]))
-    env = dict(os.environ)
-    env[EXEC_TARGET_VAR] = os.path.realpath(path)
-    proc = subprocess.run(
-        [path, "--version"], capture_output=True, text=True, env=env, timeout=60
+def _cached(path: str, environ: Mapping[str, str]) -> RealCli | None:
+    entry = _read_cache(environ).get(path)
+    if not isinstance(entry, dict):
+        return None
+    inputs = entry.get("inputs")
+    if not isinstance(inputs, list) or not all(isinstance(p, str) for p in inputs):
+        return None
+    if entry.get("key") != _inputs_key(inputs, bool(entry.get("wrapper")), environ):
+        return None
+    major = entry.get("major")
+    version = entry.get("version")
+    if major not in (1, 2) or not (version is None or isinstance(version, str)):
+        return None
+    return RealCli(
+        path, str(entry.get("resolved") or path), version, major, str(entry.get("how", "")),
+        inputs,
     )
-    out = (proc.stdout + proc.stderr).strip()
-    match = re.search(r"aws-cli/(\d+)\.(\d+)\.(\d+)", out)
-    if not match:
-        raise RealCliNotFound([path], f"`{path} --version` printed no aws-cli version: {out!r}")
-    version = out.split()[0].split("/", 1)[1]
-    info = RealCli(path, os.path.realpath(path), version, int(match.group(1)))
+
+
+def _remember(info: RealCli, wrapper: bool, environ: Mapping[str, str]) -> None:
+    import json
+
+    from . import safefs
+
+    data = _read_cache(environ)
+    data[info.path] = {
+        **info.as_dict(),
+        "inputs": info.inputs,
+        "wrapper": wrapper,
+        "key": _inputs_key(info.inputs, wrapper, environ),
+    }
     try:
-        try:
-            data = json.loads(_cache_file().read_text())
-            if not isinstance(data, dict):
-                data = {}
-        except (OSError, ValueError):
-            data = {}
-        data[path] = {**info.as_dict(), "stamp": _stamp(path)}
-        paths.write_private(_cache_file(), json.dumps(data, indent=1))
+        safefs.write(_cache_file(environ), json.dumps(data, indent=1), durable=False)
     except OSError:
         pass  # a cache we cannot write only costs time
+
+
+def _probe(path: str, environ: Mapping[str, str]) -> RealCli:
+    """Ask `aws --version` (once per installation: the answer is cached)."""
+    import subprocess
+
+    env = dict(environ)
+    env[EXEC_TARGET_VAR] = os.path.realpath(path)
+    env.pop("AWS_CLI_AUTO_PROMPT", None)  # `--version` never prompts, but be sure
+    try:
+        proc = subprocess.run(
+            [path, "--version"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError) as err:
+        raise RealCliNotFound([path], f"`{path} --version` could not run ({err})") from None
+    out = (proc.stdout + proc.stderr).strip()
+    found = None
+    for word in out.split():
+        if word.startswith("aws-cli/"):
+            found = _version_re().match(word[len("aws-cli/"):])
+            break
+    if found is None:
+        raise RealCliNotFound([path], f"`{path} --version` printed no aws-cli version: {out!r}")
+    version = found.group(0)
+    return RealCli(
+        path, os.path.realpath(path), version, _major_of(version), "`aws --version`",
+        [os.path.realpath(path)],
+    )
+
+
+def identify(
+    path: str, environ: Mapping[str, str] = os.environ, *, probe: bool = True
+) -> RealCli:
+    """The real CLI at `path` with its major and exact version.
+
+    From the files when they tell (no process); otherwise `aws --version` once,
+    cached. With probe=False nothing is started: an unknown version stays None
+    (a frozen binary is v2; anything else unknown is assumed v2, the current CLI).
+    """
+    selectors = [environ.get(v, "") for v in _WRAPPER_SELECTORS]
+    memo_key = "|".join([path, environ.get("HOME", ""), os.getcwd(), *selectors])
+    memo = _memo.get(memo_key)
+    if memo is not None and (memo.version is not None or not probe):
+        return memo
+    info = _cached(path, environ)
+    if info is None:
+        info = _inspect(path, environ)
+        # Followed through a wrapper (pyenv): the answer depends on its selectors too.
+        wrapper = info is not None and info.resolved != os.path.realpath(path)
+        if info is None and probe:
+            resolved = os.path.realpath(path)
+            head = _read_head(resolved, 512)
+            wrapper = not head.startswith((b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe"))
+            try:
+                info = _probe(path, environ)
+            except RealCliNotFound:
+                info = None
+            if info is not None and wrapper:
+                info.inputs = [resolved]
+        if info is None:
+            info = RealCli(path, os.path.realpath(path), None, 2, "assumed (unknown install)")
+        else:
+            _remember(info, wrapper, environ)
+    _memo[memo_key] = info
+    return info
+
+
+def guess_major(path: str, environ: Mapping[str, str] = os.environ) -> int:
+    """The real CLI's major version (see `identify`)."""
+    return identify(path, environ).major
+
+
+def version_stamp(path: str, environ: Mapping[str, str] = os.environ) -> str:
+    """What a remembered decision (plancache) must include about the real CLI: its
+    resolved path, that file's size and mtime (an apt/pip/brew upgrade rewrites it),
+    the variables a wrapper picks an installation by, and the stamp of awsguard's own
+    record of versions (so `awsguard real` learning a version decides afresh).
+
+    Two stat calls and no import: cheap enough for every call of the shim.
+    """
+    resolved = os.path.realpath(path)
+    parts = [resolved, _file_stamp(resolved), _file_stamp(_cache_file(environ))]
+    parts += [environ.get(v, "") for v in _WRAPPER_SELECTORS if environ.get(v)]
+    return "|".join(parts)
+
+
+def describe(path: str, environ: Mapping[str, str] = os.environ) -> RealCli:
+    """`awsguard real`: the real CLI with its exact version; raises RealCliNotFound
+    when even `aws --version` does not say."""
+    info = identify(path, environ)
+    if info.version is None:
+        info = _probe(path, environ)
+        _remember(info, True, environ)
+        _memo.clear()
     return info
 
 

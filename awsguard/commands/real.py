@@ -31,4 +31,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"resolved: {info.resolved}")
         print(f"version:  {info.version}")
         print(f"major:    v{info.major}")
+        print(f"known by: {info.how}")
     return 0
