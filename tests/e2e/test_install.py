@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from fixtures.install import REPO, base_env, make_real_bin
+from fixtures.install import PIP_CACHE_DIR, REPO, base_env, make_real_bin
 
 SHELLS = {
     "bash": (".bashrc", ["bash", "-i", "-c"]),
@@ -19,7 +19,7 @@ SHELLS = {
 
 def install(prefix: Path, home: Path, *options: str, path: str) -> subprocess.CompletedProcess[str]:
     env = base_env(home, path)
-    env["PIP_CACHE_DIR"] = str(Path.home() / ".cache" / "pip")
+    env["PIP_CACHE_DIR"] = PIP_CACHE_DIR
     return subprocess.run(
         ["bash", str(REPO / "install.sh"), "--prefix", str(prefix), *options],
         env=env,

@@ -25,9 +25,6 @@ ISSUE_KEYS = {"category", "policy_type", "action", "principal", "resource", "hin
 
 @pytest.fixture
 def state_env(tmp_path, monkeypatch):
-    for name in list(__import__("os").environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     return {"XDG_STATE_HOME": str(tmp_path / "state"), "HOME": str(tmp_path)}
 

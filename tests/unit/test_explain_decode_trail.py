@@ -73,11 +73,7 @@ def _client(service: str):
 
 @pytest.fixture(autouse=True)
 def _no_aws_env(monkeypatch, tmp_path):
-    import os
 
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(tmp_path))
 
 

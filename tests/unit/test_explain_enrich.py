@@ -266,9 +266,6 @@ def test_any_internal_error_returns_the_diagnosis_unchanged(monkeypatch, capfd):
 
 @pytest.fixture
 def moto_env(moto_server, monkeypatch) -> dict[str, str]:
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
     return {
         "AWS_ACCESS_KEY_ID": "AKIAENRICHTESTKEY001",
         "AWS_SECRET_ACCESS_KEY": SECRET,

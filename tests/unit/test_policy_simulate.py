@@ -16,11 +16,7 @@ READ = {"Version": "2012-10-17", "Statement": [
 
 @pytest.fixture(autouse=True)
 def no_aws_env(monkeypatch, tmp_path):
-    import os
 
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
 

@@ -43,9 +43,6 @@ SECRET = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY"
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "AWSGUARD_", "XDG_")) or name in ("NO_COLOR", "LC_ALL"):
-            monkeypatch.delenv(name)
     home = tmp_path / "home"
     (home / ".aws").mkdir(parents=True)
     (home / ".aws" / "config").write_text(CONFIG)

@@ -21,9 +21,6 @@ KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 
 @pytest.fixture(autouse=True)
 def _no_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith(("AWS_", "AWSGUARD_")):
-            monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(tmp_path))
     for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))

@@ -3,7 +3,6 @@ against moto's STS and a real Secret Service."""
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,9 +23,6 @@ from awsguard.errors import EXIT_REFUSED, AwsguardError
 def world(tmp_path: Path, moto_server, keyring_env, monkeypatch: pytest.MonkeyPatch) -> dict:
     env = make_aws_world(tmp_path, moto_server.url, keyring_env)
     # The vault's index and locks follow os.environ's XDG dirs, like the shim's.
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
