@@ -196,6 +196,10 @@ def needs_code_error(profile: str, chain: Chain) -> AwsguardError:
 class Broker:
     """One profile's credentials: cached sessions first, refreshed under a lock."""
 
+    # How long before it expires a role session is renewed; `awsguard exec --server`
+    # raises it so that what it serves outlives the SDKs' own refresh window.
+    role_renew_before = ROLE_RENEW_BEFORE
+
     def __init__(
         self,
         chain: Chain,
@@ -333,11 +337,11 @@ class Broker:
     def role_session(self, index: int) -> vault.StoredSession:
         item = self.role_item(index)
         cached = vault.load_session(item)
-        if cached and cached.seconds_left(self.now()) > ROLE_RENEW_BEFORE:
+        if cached and cached.seconds_left(self.now()) > self.role_renew_before:
             return cached
         with self._lock(item, "the role session"):
             cached = vault.load_session(item)
-            if cached and cached.seconds_left(self.now()) > ROLE_RENEW_BEFORE:
+            if cached and cached.seconds_left(self.now()) > self.role_renew_before:
                 return cached
             try:
                 base = self._base_for_role(index)
