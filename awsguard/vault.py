@@ -220,7 +220,34 @@ def _keyring_call(action: str, call: Any, *args: str) -> Any:
 
 
 def _get(item: str) -> str | None:
+    fast = _fast_get(item)
+    if fast is not _SLOW:
+        return fast
     return _keyring_call("reading the keyring", lambda b, i: b.get_password(SERVICE, i), item)
+
+
+_SLOW = object()
+
+
+def _fast_get(item: str) -> object:
+    """The item straight from the Secret Service (secretbus, a few ms), or _SLOW when the
+    `keyring` package must answer: another backend, a locked keyring, no bus."""
+    import sys
+
+    from . import secretbus
+
+    chosen = sys.modules.get("keyring.core")
+    backend = getattr(chosen, "_keyring_backend", None) if chosen else None
+    name = f"{type(backend).__module__}.{type(backend).__name__}"
+    if backend is not None and name != secretbus.KEYRING_BACKEND:
+        return _SLOW  # this process chose a backend in code (keyring.set_keyring)
+    try:
+        return secretbus.read_secret(SERVICE, item)
+    except secretbus.NotApplicable:
+        return _SLOW
+    except secretbus.Unavailable as err:
+        secretbus.note_fallback(str(err))
+        return _SLOW
 
 
 def _set(item: str, value: str) -> None:
