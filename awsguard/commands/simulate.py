@@ -16,7 +16,7 @@ Evaluate one request (principal, action, resource, context) against the policies
 that apply to it, following AWS's documented evaluation logic, and say which
 layer and which statement decided.
 
-  awsguard simulate --input request.json [--json]
+  awsguard simulate --input request.json [--json] [--strict]
   awsguard simulate --action s3:GetObject --resource arn:aws:s3:::bucket/key \\
       --principal arn:aws:iam::111122223333:user/alice --policy identity.json \\
       --resource-policy bucket.json --context aws:SourceIp=10.0.0.1
@@ -46,6 +46,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--vpc-endpoint-policy", metavar="FILE", help="VPC endpoint policy")
     parser.add_argument("--context", action="append", default=[], metavar="KEY=VALUE",
                         help="request context value; repeat a key for a multivalued key")
+    parser.add_argument("--strict", action="store_true",
+                        help="fail (exit 1) when a policy holds anything AWS would refuse to "
+                             "store, instead of evaluating it with a warning")
     parser.add_argument("--no-lint", action="store_true", help="do not lint the policies")
     parser.add_argument("--no-compare", action="store_true",
                         help="online: do not ask IAM SimulatePrincipalPolicy")
@@ -151,6 +154,11 @@ def run(args: argparse.Namespace) -> int:
         report["online"] = gathered.to_json()
 
     result = evaluate(given)
+    if args.strict and result.validation:
+        raise AwsguardError(
+            "--strict: AWS would refuse to store these policies as written:\n"
+            + "\n".join(f"  - {w.describe()}" for w in result.validation)
+            + "\nFix them, or drop --strict to evaluate them as written.")
     output = result.to_json()
     output["warnings"] = [*report.get("warnings", []), *output["warnings"]]
     if not args.no_lint:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, cache
 
 
 @dataclass(frozen=True)
@@ -143,6 +143,62 @@ def arn_matches(pattern: str, value: str) -> bool:
         # The only wildcard ends the resource part: a prefix test, no regex needed.
         return value.startswith(pattern[:-1])
     return arn_pattern_regex(pattern).fullmatch(value) is not None
+
+
+def _globs_meet(a: str, b: str, no_colon: bool) -> bool:
+    """Could one string match both globs? `*` and `?` in either; with `no_colon` a
+    wildcard does not stand for ':' (the first five ARN segments)."""
+
+    @cache
+    def meet(i: int, j: int) -> bool:
+        if i == len(a) and j == len(b):
+            return True
+        if i < len(a) and a[i] == "*":
+            # the star stands for nothing, or swallows one more character of b
+            if meet(i + 1, j):
+                return True
+            if j < len(b) and not (no_colon and b[j] == ":"):
+                return meet(i, j + 1) if b[j] != "*" else meet(i, j + 1) or meet(i + 1, j + 1)
+            return False
+        if j < len(b) and b[j] == "*":
+            if meet(i, j + 1):
+                return True
+            return i < len(a) and not (no_colon and a[i] == ":") and meet(i + 1, j)
+        if i == len(a) or j == len(b):
+            return False
+        x, y = a[i], b[j]
+        if x == "?" or y == "?":
+            other = y if x == "?" else x
+            if no_colon and other == ":":
+                return False
+            return meet(i + 1, j + 1)
+        return x == y and meet(i + 1, j + 1)
+
+    return meet(0, 0)
+
+
+def _arn_segments(text: str) -> list[str]:
+    return text.split(":", 5)
+
+
+def arn_patterns_meet(pattern: str, request: str) -> bool:
+    """Does the policy's Resource `pattern` cover any ARN that the request's resource
+    `request` (itself holding `*` or `?`) stands for? IAM compares a wildcard request
+    (a Resource of "*" for an action without resource types, or an ARN pattern given to
+    a simulator) by whether the two sets of ARNs overlap."""
+    if pattern == "*" or request == "*":
+        return True
+    first, second = _arn_segments(pattern), _arn_segments(request)
+    if len(first) < 6 or len(second) < 6:
+        return _globs_meet(pattern, request, False)
+    for number in range(5):
+        if not _globs_meet(first[number], second[number], True):
+            return False
+    return _globs_meet(first[5], second[5], False)
+
+
+def has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text
 
 
 ACCOUNT_RE = re.compile(r"^\d{12}$")

@@ -20,13 +20,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import lru_cache
 
-from .arn import account_of, arn_matches, arn_pattern_regex, glob_to_regex, parse_arn
+from .arn import (
+    account_of,
+    arn_matches,
+    arn_pattern_regex,
+    arn_patterns_meet,
+    glob_to_regex,
+    has_wildcard,
+    parse_arn,
+)
 from .conditions import ConditionFailure, Context, check_conditions, make_context
-from .model import Policy, Statement
+from .model import Policy, PolicyWarning, Statement
 from .principals import (
     ACCOUNT,
     EVERYONE,
@@ -50,6 +58,35 @@ TRUST_ACTIONS = frozenset({
     "sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity",
     "sts:tagsession", "sts:setsourceidentity", "sts:setcontext",
 })
+
+
+# Actions AWS answers without consulting any policy. STS API Reference, GetCallerIdentity:
+# "No permissions are required to perform this operation", even under an explicit deny.
+# IAM User Guide, "Permissions for GetSessionToken": no permissions are required and
+# policies cannot control it (it is callable with an IAM user's or the root user's
+# long-term keys only; other callers are evaluated as usual, with a warning).
+NO_AUTHORIZATION = frozenset({"sts:getcalleridentity"})
+LONG_TERM_ONLY_NO_AUTHORIZATION = frozenset({"sts:getsessiontoken"})
+
+# Resources AWS owns inside IAM. AWS managed policies (account "aws") cannot be changed by
+# any customer (IAM User Guide, "AWS managed policies"); service-linked roles are defined
+# and changed only by their service, customers may edit only the description and delete
+# them through DeleteServiceLinkedRole (IAM User Guide, "Service-linked roles"); roles under
+# /aws-reserved/ belong to IAM Identity Center and are not editable in IAM.
+AWS_MANAGED_POLICY_CHANGES = frozenset({
+    "iam:createpolicyversion", "iam:deletepolicy", "iam:deletepolicyversion",
+    "iam:setdefaultpolicyversion", "iam:tagpolicy", "iam:untagpolicy",
+})
+PROTECTED_ROLE_CHANGES = frozenset({
+    "iam:attachrolepolicy", "iam:detachrolepolicy", "iam:putrolepolicy", "iam:deleterolepolicy",
+    "iam:updateassumerolepolicy", "iam:putrolepermissionsboundary",
+    "iam:deleterolepermissionsboundary", "iam:deleterole",
+})
+# KMS: an alias ARN in a policy's Resource never controls access to the key behind it
+# (KMS Developer Guide, "Using aliases to control access to KMS keys": use kms:RequestAlias
+# or kms:ResourceAliases); aliases themselves have no key policy, so the alias half of
+# these operations is decided by IAM policies alone.
+KMS_ALIAS_ACTIONS = frozenset({"kms:createalias", "kms:updatealias", "kms:deletealias"})
 
 
 class Decision(str, Enum):
@@ -119,6 +156,8 @@ class Result:
     statements: list[StatementRef]
     explanation: str
     warnings: list[str] = field(default_factory=list)
+    # What IAM would refuse to store in the policies given (each also in `warnings`).
+    validation: list[PolicyWarning] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -127,6 +166,7 @@ class Result:
             "statements": [s.to_json() for s in self.statements],
             "explanation": self.explanation,
             "warnings": self.warnings,
+            "validation": [w.to_json() for w in self.validation],
         }
 
 
@@ -159,20 +199,33 @@ def _any_action(patterns: tuple[str, ...], action: str) -> bool:
 
 
 def _resource_matches(pattern: str, resource: str, context: Context, version: str | None) -> bool:
+    wildcard_request = has_wildcard(resource)
     if has_variables(pattern, version):
         resolved = substitute(pattern, context.as_lists(), version)
         if resolved is None:
             return False
+        if wildcard_request:
+            return arn_patterns_meet(resolved.text, resource)
         if not resolved.literal_spans:
             return arn_matches(resolved.text, resource)
         regex = arn_pattern_regex(resolved.text, resolved.literal_spans)
         return regex.fullmatch(resource) is not None
+    if wildcard_request:
+        return arn_patterns_meet(pattern, resource)
     return arn_matches(pattern, resource)
 
 
 def _any_resource(patterns: tuple[str, ...], resource: str, context: Context,
-                  version: str | None) -> bool:
+                  version: str | None, kms_key_access: bool = False) -> bool:
+    if kms_key_access:
+        # Access to a key is never granted or denied through an alias ARN.
+        patterns = tuple(p for p in patterns if ":alias/" not in p)
     return any(_resource_matches(p, resource, context, version) for p in patterns)
+
+
+def _is_kms_key_access(action: str) -> bool:
+    lowered = action.lower()
+    return lowered.startswith("kms:") and lowered not in KMS_ALIAS_ACTIONS
 
 
 @dataclass
@@ -191,7 +244,7 @@ def _scan(policies: list[Policy], layer: str, request: Request, caller: Caller, 
         version = policy.version
         for statement in policy.statements:
             strength = _statement_target(statement, action, resource, caller, context, version,
-                                         has_boundary)
+                                         has_boundary, request.resource_account)
             if strength is False:
                 continue
             failures = check_conditions(statement.conditions, context, version)
@@ -209,19 +262,23 @@ def _scan(policies: list[Policy], layer: str, request: Request, caller: Caller, 
 
 
 def _statement_target(statement: Statement, action: str, resource: str, caller: Caller,
-                      context: Context, version: str | None, has_boundary: bool):
+                      context: Context, version: str | None, has_boundary: bool,
+                      resource_account: str | None = None):
     """False when action, resource or principal rule the statement out; else the
     principal strength (None for policies without a Principal element)."""
+    if statement.never_applies:
+        return False
     if statement.actions is not None:
         if not _any_action(statement.actions, action):
             return False
     elif _any_action(statement.not_actions or (), action):
         return False
+    key_access = _is_kms_key_access(action)
     if statement.resources is not None:
-        if not _any_resource(statement.resources, resource, context, version):
+        if not _any_resource(statement.resources, resource, context, version, key_access):
             return False
     elif statement.not_resources is not None and _any_resource(
-            statement.not_resources, resource, context, version):
+            statement.not_resources, resource, context, version, key_access):
         return False
     if statement.principal is not None:
         strength = principal_strength(statement.principal, caller)
@@ -231,7 +288,7 @@ def _statement_target(statement: Statement, action: str, resource: str, caller: 
         # permissions boundary, whatever NotPrincipal lists.
         if statement.effect == "Deny" and has_boundary:
             return EVERYONE
-        if not_principal_excludes(statement.not_principal, caller):
+        if not_principal_excludes(statement.not_principal, caller, resource_account):
             return False
         return EVERYONE
     return None
@@ -264,9 +321,23 @@ def _resource_needs_own_allow(request: Request) -> str | None:
     action = request.action.lower()
     if action.startswith("kms:") and ":key/" in request.resource:
         return "KMS key policy"
+    if _is_kms_key_access(action) and ":alias/" in request.resource:
+        # A key used through its alias is still authorized by the key's own policy.
+        return "KMS key policy"
     if action in TRUST_ACTIONS and ":role/" in request.resource:
         return "role trust policy"
     return None
+
+
+def _given_policies(given: EvaluationInput) -> list[Policy]:
+    policies = [*given.identity_policies, *given.permission_boundaries]
+    for single in (given.resource_policy, given.session_policy, given.vpc_endpoint_policy):
+        if single is not None:
+            policies.append(single)
+    for levels in (given.scps or [], given.rcps or []):
+        for level in levels:
+            policies.extend(level)
+    return policies
 
 
 def evaluate(given: EvaluationInput) -> Result:
@@ -282,6 +353,17 @@ def evaluate(given: EvaluationInput) -> Result:
                 f"{caller.account} (set request.resource_account to say otherwise)")
     context = _context(request, caller, resource_account)
     service = request.action.split(":", 1)[0].lower()
+    request = replace(request, resource_account=resource_account)
+    validation = [w for policy in _given_policies(given) for w in policy.warnings]
+    warnings.extend(w.describe() for w in validation)
+    free = _no_authorization(request, caller)
+    if free:
+        return Result(Decision.ALLOWED, [], [], f"{_what(request)} is allowed: {free}.",
+                      warnings, validation)
+    if request.action.lower() in LONG_TERM_ONLY_NO_AUTHORIZATION:
+        warnings.append(f"{request.action} can be called only with an IAM user's or the root "
+                        "user's long-term keys; AWS refuses it from other callers")
+    aws_owned = _aws_owned(request, caller)
 
     same_account = caller.account is not None and caller.account == resource_account
     if request.resource == "*" and caller.account is not None:
@@ -341,14 +423,11 @@ def evaluate(given: EvaluationInput) -> Result:
             rcp_levels = [_scan(level, "rcp", request, caller, context, level=i)
                           for i, level in enumerate(given.rcps)]
 
-    # 1. explicit deny anywhere
+    # 1. explicit denies, and 2-6. every layer whose missing Allow blocks the request;
+    # blocked_by names them all (an SCP without an Allow beside an RCP's Deny).
     denies: list[StatementRef] = []
     for scan in [*scans.values(), *scp_levels, *rcp_levels]:
         denies.extend(scan.denies)
-    if denies:
-        blocked = [layer for layer in LAYERS if any(d.layer == layer for d in denies)]
-        return Result(Decision.EXPLICIT_DENY, blocked, denies,
-                      _explain_explicit(request, denies), warnings)
 
     blocked: list[str] = []
     granting: list[StatementRef] = []
@@ -378,7 +457,13 @@ def evaluate(given: EvaluationInput) -> Result:
         warnings.append(f"no {needs_own_allow} given: AWS requires one to allow this request")
 
     granted_by_resource_directly = False
-    if not has_identity:
+    if aws_owned:
+        # No customer policy can grant it: like a resource in an account nobody here
+        # controls, with no resource policy for us.
+        if not identity_allows and has_identity:
+            blocked.append("identity")
+        blocked.append("resource")
+    elif not has_identity:
         if direct:
             granted_by_resource_directly = True
         else:
@@ -425,6 +510,10 @@ def evaluate(given: EvaluationInput) -> Result:
         elif not session_exempt:
             blocked.append("session")
 
+    if denies:
+        layers = {d.layer for d in denies} | set(blocked)
+        return Result(Decision.EXPLICIT_DENY, [layer for layer in LAYERS if layer in layers],
+                      denies, _explain_explicit(request, denies), warnings, validation)
     if blocked:
         blocked = [layer for layer in LAYERS if layer in blocked]
         near = []
@@ -434,12 +523,45 @@ def evaluate(given: EvaluationInput) -> Result:
                     near.extend(scan.near_misses)
             elif layer in scans:
                 near.extend(scans[layer].near_misses)
-        return Result(Decision.IMPLICIT_DENY, blocked, near,
-                      _explain_implicit(request, caller, blocked, near, same_account,
-                                        needs_own_allow, delegated), warnings)
+        text = (f"{_what(request)} is implicitly denied: {aws_owned}." if aws_owned else
+                _explain_implicit(request, caller, blocked, near, same_account,
+                                  needs_own_allow, delegated))
+        return Result(Decision.IMPLICIT_DENY, blocked, near, text, warnings, validation)
     via = "resource policy" if granted_by_resource_directly and not identity_allows else None
     return Result(Decision.ALLOWED, [], granting,
-                  _explain_allowed(request, granting, via, same_account, strengths), warnings)
+                  _explain_allowed(request, granting, via, same_account, strengths), warnings,
+                  validation)
+
+
+def _aws_owned(request: Request, caller: Caller) -> str | None:
+    """Why no customer principal may make this change, when the resource is AWS's."""
+    if caller.kind == "service":
+        return None
+    arn = parse_arn(request.resource)
+    if arn is None or arn.service != "iam":
+        return None
+    action = request.action.lower()
+    if arn.account == "aws" and arn.resource.startswith("policy/") \
+            and action in AWS_MANAGED_POLICY_CHANGES:
+        return ("the policy is an AWS managed policy (account \"aws\"); only AWS changes it, "
+                "whatever any customer policy says")
+    if arn.resource.startswith("role/aws-service-role/") and action in PROTECTED_ROLE_CHANGES:
+        return ("the role is a service-linked role; only its service changes its policies, "
+                "and it is deleted with iam:DeleteServiceLinkedRole")
+    if arn.resource.startswith("role/aws-reserved/") and action in PROTECTED_ROLE_CHANGES:
+        return ("the role is reserved by AWS (IAM Identity Center); it cannot be changed in IAM")
+    return None
+
+
+def _no_authorization(request: Request, caller: Caller) -> str | None:
+    action = request.action.lower()
+    if action in NO_AUTHORIZATION:
+        return (f"{request.action} needs no permission: AWS answers it whatever the policies "
+                "say, even under an explicit Deny")
+    if action in LONG_TERM_ONLY_NO_AUTHORIZATION and caller.kind in ("user", "root"):
+        return (f"{request.action} needs no permission for an IAM user or the root user: "
+                "policies cannot control it")
+    return None
 
 
 # --- sentences ---------------------------------------------------------------------------

@@ -147,6 +147,33 @@ def _expand(action: str, catalog: Any) -> list[str] | None:
     return [a for a in catalog.service_actions(prefix.lower()) if matcher.fullmatch(a)]
 
 
+def nearest_action(entry: str, catalog: Any) -> str | None:
+    """The known action closest in spelling to `entry` ("s3:GetObjekt" -> "s3:GetObject"),
+    or None when nothing is close. Also mends a misspelled service prefix."""
+    import difflib
+
+    prefix, _, name = entry.partition(":")
+    prefix = prefix.lower()
+    if not name or "*" in name or "?" in name:
+        return None
+    if not catalog.service_known(prefix):
+        known_prefixes = getattr(catalog, "_iam_prefixes", None)
+        if known_prefixes is None:
+            return None
+        prefixes = sorted(known_prefixes())
+        close = difflib.get_close_matches(prefix, prefixes, n=1, cutoff=0.75)
+        if not close:
+            return None
+        prefix = close[0]
+        if catalog.action_info(f"{prefix}:{name}"):
+            info = catalog.action_info(f"{prefix}:{name}")
+            return f"{info.service}:{info.name}"
+    known = catalog.service_actions(prefix)
+    by_lower = {a.split(":", 1)[1].lower(): a for a in known}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.8)
+    return by_lower[close[0]] if close else None
+
+
 def _render_reference(pattern: str, sample: str) -> str:
     arn = parse_arn(sample)
     partition = arn.partition if arn and arn.partition and "*" not in arn.partition else "aws"
@@ -182,16 +209,17 @@ def _check_actions(policy: Policy, statement: Statement, catalog: Any) -> list[F
         if entry == "*":
             continue
         expanded = _expand(entry, catalog)
-        if expanded is None:
-            findings.append(Finding("error", "unknown-service", policy.name, statement.label,
-                                    f"{entry!r}: no AWS service has the prefix "
-                                    f"{entry.split(':', 1)[0]!r}.",
-                                    "Check the prefix in the Service Authorization Reference."))
-            continue
-        if not expanded:
-            findings.append(Finding("error", "unknown-action", policy.name, statement.label,
-                                    f"{entry!r} names no action of that service.",
-                                    "Check the spelling in the Service Authorization Reference."))
+        if expanded is None or not expanded:
+            nearest = nearest_action(entry, catalog)
+            fix = (f"Did you mean {nearest!r}?" if nearest else
+                   "Check the spelling in the Service Authorization Reference.")
+            if expanded is None:
+                findings.append(Finding("error", "unknown-service", policy.name, statement.label,
+                                        f"{entry!r}: no AWS service has the prefix "
+                                        f"{entry.split(':', 1)[0]!r}.", fix))
+            else:
+                findings.append(Finding("error", "unknown-action", policy.name, statement.label,
+                                        f"{entry!r} names no action of that service.", fix))
             continue
         if statement.actions is None or resources is None or "*" in resources:
             continue
@@ -320,11 +348,24 @@ def _check_shape(policy: Policy, statement: Statement) -> list[Finding]:
     return findings
 
 
-def lint_policy(policy: Policy, catalog: Any | None = None, *, use_catalog: bool = True
-                ) -> list[Finding]:
+def _rejected(policy: Policy) -> list[Finding]:
+    """What IAM would refuse to store, as error findings."""
+    findings = []
+    for warning in policy.warnings:
+        code = ("missing-resource" if warning.field == "Resource"
+                and warning.message.startswith("missing") else "invalid-policy")
+        where = f"field {warning.field!r}: " if warning.field else ""
+        findings.append(Finding("error", code, policy.name, warning.statement or "-",
+                                f"{where}{warning.message}.",
+                                "AWS refuses to store the policy until this is fixed."))
+    return findings
+
+
+def lint_policy(policy: Policy, catalog: Any | None = None, *, use_catalog: bool = True,
+                include_rejected: bool = True) -> list[Finding]:
     if catalog is None and use_catalog:
         catalog = default_catalog()
-    findings: list[Finding] = []
+    findings: list[Finding] = _rejected(policy) if include_rejected else []
     for statement in policy.statements:
         findings.extend(_check_shape(policy, statement))
         findings.extend(_check_conditions(policy, statement))
@@ -337,5 +378,7 @@ def lint_policies(policies: list[Policy], catalog: Any | None = None) -> list[Fi
     catalog = catalog if catalog is not None else default_catalog()
     findings: list[Finding] = []
     for policy in policies:
-        findings.extend(lint_policy(policy, catalog, use_catalog=catalog is not None))
+        # `simulate` reports what IAM would reject on its own (`validation`).
+        findings.extend(lint_policy(policy, catalog, use_catalog=catalog is not None,
+                                    include_rejected=False))
     return findings

@@ -123,12 +123,14 @@ def principal_strength(principals: Principals, caller: Caller) -> str | None:
     return best
 
 
-def not_principal_excludes(principals: Principals, caller: Caller) -> bool:
-    """True when NotPrincipal lists every identity the caller carries.
+def not_principal_excludes(principals: Principals, caller: Caller,
+                           resource_account: str | None = None) -> bool:
+    """True when NotPrincipal spares the caller.
 
-    IAM checks each identity behind a request: the account, and the user, or the role
-    session (the role's own ARN does not cover its sessions). A NotPrincipal that leaves
-    out the account therefore still applies to everyone in it.
+    The caller's own identity must be listed: the user's ARN, or the role session's ARN
+    (a role's ARN does not stand for its sessions, and NotPrincipal takes no wildcard for
+    them). For a resource in another account AWS checks the account first, so the
+    account must be listed too (IAM User Guide, "NotPrincipal with Deny").
     """
     if principals.everyone:
         return True
@@ -146,4 +148,7 @@ def not_principal_excludes(principals: Principals, caller: Caller) -> bool:
     if caller.kind == "root":
         return account_listed
     own = caller.session_arn or caller.text
-    return account_listed and own in listed_aws
+    if own not in listed_aws:
+        return False
+    cross_account = resource_account is not None and resource_account != caller.account
+    return account_listed or not cross_account

@@ -52,9 +52,38 @@ def test_substitute_marks_values_and_escapes_as_literal() -> None:
 ])
 def test_parse_errors_name_where(document: dict, message: str) -> None:
     with pytest.raises(PolicyError) as caught:
-        parse_policy(document, "Named")
+        parse_policy(document, "Named", strict=True)
     assert "policy 'Named'" in str(caught.value)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(("document", "field"), [
+    ({"Statement": [{"Effect": "Allow", "Action": "GetObject", "Resource": "*"}]}, "Action"),
+    ({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+                     "Principal": "*"}]}, "Principal"),
+    ({"Version": "2020-01-01", "Statement": [{"Effect": "Allow", "Action": "s3:*",
+                                              "Resource": "*"}]}, "Version"),
+    ({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+                     "Condition": {"NullIfExists": {"a": "true"}}}]}, "Condition.NullIfExists"),
+    ({"Statement": [{"Effect": "Allow", "Action": "s3:*"}]}, "Resource"),
+])
+def test_what_iam_would_reject_is_a_warning_naming_statement_and_field(document: dict,
+                                                                       field: str) -> None:
+    policy = parse_policy(document, "Named")
+    assert [w.field for w in policy.warnings] == [field]
+    warning = policy.warnings[0]
+    assert warning.policy == "Named"
+    assert warning.to_json()["statement_index"] in (0, None)
+
+
+def test_bare_string_principal_is_read_as_aws_and_warned() -> None:
+    policy = parse_policy({"Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                          "Resource": "*",
+                                          "Principal": "arn:aws:iam::111122223333:root"}]},
+                          "Bucket", "resource")
+    assert policy.statements[0].principal.values("AWS") == ("arn:aws:iam::111122223333:root",)
+    assert policy.warnings[0].field == "Principal"
+    assert policy.warnings[0].statement_index == 0
 
 
 def test_given_context_wins_over_derived_keys() -> None:

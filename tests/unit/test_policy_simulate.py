@@ -38,7 +38,8 @@ def test_input_file_json_names_the_failed_condition(tmp_path, capsys) -> None:
                     "context": {"aws:SourceIp": "198.51.100.1"}},
         "identity_policies": [{"name": "ReadR", "document": READ}]})
     out = simulate_json(capsys, "--input", path)
-    assert set(out) == {"decision", "blocked_by", "statements", "explanation", "warnings"}
+    assert set(out) == {"decision", "blocked_by", "statements", "explanation", "warnings",
+                        "validation"}
     assert out["decision"] == "implicit-deny"
     assert out["blocked_by"] == ["identity"]
     [near] = out["statements"]
@@ -113,10 +114,25 @@ def test_invalid_policy_names_policy_statement_and_field(tmp_path, capsys) -> No
             {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
             {"Sid": "Odd", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
              "Condition": {"StringEqualz": {"a": "b"}}}]}}]})
-    assert main(["simulate", "--input", path]) == 1
+    assert main(["simulate", "--input", path, "--strict"]) == 1
     err = capsys.readouterr().err
     assert "policy 'Mine'" in err and "statement #2 (Odd)" in err
     assert "Condition.StringEqualz" in err
+
+
+def test_policy_iam_would_reject_is_still_evaluated_with_a_warning(tmp_path, capsys) -> None:
+    path = write(tmp_path, "in.json", {
+        "request": {"principal": USER, "action": "s3:GetObject", "resource": "arn:aws:s3:::b/k"},
+        "identity_policies": [{"name": "Mine", "document": {"Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+             "Principal": {"AWS": USER}}]}}]})
+    out = simulate_json(capsys, "--input", path)
+    assert out["decision"] == "allowed"
+    assert out["validation"] == [{"policy": "Mine", "statement_index": 0, "statement": "#1",
+                                  "field": "Principal", "message": out["validation"][0]["message"]}]
+    assert any("field 'Principal'" in w for w in out["warnings"])
+    assert main(["simulate", "--input", path, "--strict"]) == 1
+    assert "field 'Principal'" in capsys.readouterr().err
 
 
 def test_missing_request_fields_are_reported(tmp_path, capsys) -> None:
@@ -172,7 +188,8 @@ def test_online_mode_reads_user_and_bucket_policies(moto_server, monkeypatch, ca
 
     put = simulate_json(capsys, "--action", "s3:PutObject", "--resource", "arn:aws:s3:::sim-r/k",
                         "--principal", principal, "--no-lint", "--no-compare")
-    assert (put["decision"], put["blocked_by"]) == ("explicit-deny", ["identity"])
+    # The group's Deny, and no Allow in either the user's policies or the bucket policy.
+    assert (put["decision"], put["blocked_by"]) == ("explicit-deny", ["identity", "resource"])
 
 
 def test_online_mode_lists_what_it_could_not_read(moto_server, monkeypatch, capsys) -> None:
