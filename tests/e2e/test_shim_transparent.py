@@ -104,12 +104,26 @@ def test_awsguard_disable_is_a_plain_exec(fake_env):
     assert run_aws(env, "argv", "x y").stdout == b"x y\0"
 
 
-def test_missing_real_cli_exits_127_naming_what_was_searched(installed, home):
-    env = base_env(home, f"{installed.bin_dir}:/usr/bin:/bin")
+def _system_bin_without_aws(tmp_path):
+    """/usr/bin and /bin as one folder of links, minus any real `aws` (Debian's awscli
+    package puts one in /usr/bin, and CI installs it)."""
+    folder = tmp_path / "sysbin"
+    folder.mkdir()
+    for source in ("/usr/bin", "/bin"):
+        for entry in os.scandir(source):
+            target = folder / entry.name
+            if entry.name != "aws" and not target.exists():
+                target.symlink_to(entry.path)
+    return folder
+
+
+def test_missing_real_cli_exits_127_naming_what_was_searched(installed, home, tmp_path):
+    sysbin = _system_bin_without_aws(tmp_path)
+    env = base_env(home, f"{installed.bin_dir}:{sysbin}")
     out = run_aws(env, "sts", "get-caller-identity")
     assert out.returncode == 127
     err = out.stderr.decode()
-    assert str(installed.bin_dir) in err and "/usr/bin" in err
+    assert str(installed.bin_dir) in err and str(sysbin) in err
     assert "AWSGUARD_REAL_AWS" in err
     assert "Traceback" not in err
 
@@ -129,7 +143,8 @@ def test_shim_on_path_twice_and_under_two_names_never_recurses(
     out = run_aws(env, "exit", "3")
     assert out.returncode == 3
     # And with no real CLI at all, the copies are skipped: 127, not a loop.
-    env = base_env(home, f"{installed.bin_dir}:{linked}:{copied}:/usr/bin:/bin")
+    sysbin = _system_bin_without_aws(tmp_path)
+    env = base_env(home, f"{installed.bin_dir}:{linked}:{copied}:{sysbin}")
     assert run_aws(env, "exit", "0").returncode == 127
 
 
