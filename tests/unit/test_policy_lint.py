@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from awsguard.cli import main
-from awsguard.policy.lint import default_catalog, lint_policy, patterns_intersect
+from awsguard.policy.lint import default_catalog, lint_policy, nearest_action, patterns_intersect
 from awsguard.policy.model import parse_policy
 
 OBJECT = "arn:${Partition}:s3:::${BucketName}/${ObjectName}"
@@ -211,3 +211,25 @@ def test_real_catalog_knows_common_actions() -> None:
                       "arn:aws:kms:us-east-1:111122223333:key/abc",
                       "arn:aws:iam::111122223333:role/app"]}]}, "p")
     assert lint_policy(policy, real_catalog) == []
+
+
+def test_misspelled_action_gets_the_nearest_known_one() -> None:
+    catalog = default_catalog()
+    if catalog is None:
+        pytest.skip("the generated action tables are not installed")
+    assert nearest_action("s3:GetObjekt", catalog) == "s3:GetObject"
+    assert nearest_action("ec2:DescribeInstancez", catalog) == "ec2:DescribeInstances"
+    assert nearest_action("dynamodbb:GetItem", catalog) == "dynamodb:GetItem"
+    assert nearest_action("s3:CompletelyDifferentThing", catalog) is None
+    found = lint_policy(parse_policy({"Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*"}]}, "p"), catalog)
+    assert [f.code for f in found] == ["unknown-action"]
+    assert "'s3:GetObject'" in found[0].fix
+
+
+def test_what_aws_would_reject_is_a_lint_error_with_statement_and_field() -> None:
+    found = lint_policy(parse_policy({"Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+         "Principal": {"AWS": "arn:aws:iam::111122223333:root"}}]}, "p"), use_catalog=False)
+    assert [(f.severity, f.code, f.statement) for f in found] == [("error", "invalid-policy", "#1")]
+    assert "'Principal'" in found[0].message

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,8 @@ import pytest
 from awsguard.policy.evaluate import evaluate
 from awsguard.policy.online import gather
 
-AWSGUARD = "/work/main/.venv/bin/awsguard"
+# The awsguard of the interpreter running the tests (whatever checkout or venv it is).
+AWSGUARD = [sys.executable, "-m", "awsguard"]
 MANAGEMENT = "123456789012"
 REGION = "us-east-1"
 ALL_S3 = {"Version": "2012-10-17", "Statement": [
@@ -142,7 +144,7 @@ def simulate(org: Org, keys: dict[str, str], tmp_path: Path, *argv: str) -> dict
            "AWS_ENDPOINT_URL": org.url, "AWS_DEFAULT_REGION": REGION,
            "AWS_CONFIG_FILE": str(home / "no-config"),
            "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-credentials"), **keys}
-    done = subprocess.run([AWSGUARD, "simulate", *argv, "--no-compare", "--json"], env=env,
+    done = subprocess.run([*AWSGUARD, "simulate", *argv, "--no-compare", "--json"], env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
