@@ -58,13 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # The prompt segment runs on every Enter: it skips argparse and the module scan.
     if argv[:1] == ["prompt"]:
-        try:
-            from .commands import prompt as prompt_command
-        except ImportError:
-            pass
-        else:
-            if hasattr(prompt_command, "fast_main"):
-                return prompt_command.fast_main(argv[1:])
+        from .commands import prompt as prompt_command
+
+        return prompt_command.fast_main(argv[1:])
     from .errors import AwsguardError
 
     parser = build_parser()

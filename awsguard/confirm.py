@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sys
 
+from .envfacts import in_ci
 from .errors import EXIT_REFUSED
 
 TYPE_CHECKING = False
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 MAX_ATTEMPTS = 5
 APPROVE_VAR = "AWSGUARD_APPROVE"
-_FALSE = ("", "0", "false", "no", "off")
 
 
 class Outcome:
@@ -64,10 +64,6 @@ class Outcome:
     @property
     def exit_code(self) -> int | None:
         return None if self.runs else EXIT_REFUSED
-
-
-def in_ci(environ: Mapping[str, str]) -> bool:
-    return environ.get("CI", "").strip().lower() not in _FALSE
 
 
 def _stderr(line: str) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .resolve import mask_key as resolve_mask_key
-from .resolve import parse_time
+from .timefmt import format_time, parse_time, time_left
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
 STATUSES = (OK, WARN, FAIL, SKIP)
@@ -176,24 +176,6 @@ def mask_env_value(name: str, value: str) -> str:
     if "PROXY" in upper or "URL" in upper or upper.endswith("_URI"):
         return mask_url(value)  # a user:password@ part is masked
     return value
-
-
-def time_left(seconds: float) -> str:
-    """`3h05m left`, `4m10s left`, or `expired 2h ago`."""
-    whole = int(abs(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours >= 48:
-        text = f"{hours // 24}d{hours % 24:02d}h"
-    elif hours:
-        text = f"{hours}h{minutes:02d}m"
-    else:
-        text = f"{minutes}m{secs:02d}s"
-    return f"{text} left" if seconds > 0 else f"expired {text} ago"
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _truthy(value: object) -> bool:
@@ -952,7 +934,7 @@ def check_env_expiry(environ: Mapping[str, str], res: Any, now: datetime) -> Che
         )
     left = (moment - now).total_seconds()
     note = "" if in_use else " (not in use: another source wins)"
-    evidence = (f"AWS_CREDENTIAL_EXPIRATION={_iso(moment)}",)
+    evidence = (f"AWS_CREDENTIAL_EXPIRATION={format_time(moment)}",)
     if left <= 0:
         return Check(
             "expiry.env",
@@ -986,7 +968,7 @@ def check_sessions(
         mine = info.profile in related or info.source_profile in related
         kind = info.kind or "session"
         who = info.profile or info.source_profile
-        line = f"{kind} {who}: {time_left(left)} ({_iso(info.expiration)})"
+        line = f"{kind} {who}: {time_left(left)} ({format_time(info.expiration)})"
         if info.role_arn:
             line += f" role {info.role_arn}"
         lines.append(line + (" <- this profile" if mine else ""))
@@ -1124,7 +1106,7 @@ def check_clock(local: datetime | None, date_header: str | None, why_none: str =
     amount = abs(skew)
     # The Date header has whole seconds: under 2 s is as close as it can tell.
     text = "in step with AWS" if amount < 2 else f"{amount:.0f} s {direction} AWS"
-    evidence = (f"AWS's Date header: {date_header}", f"local time: {_iso(local)}")
+    evidence = (f"AWS's Date header: {date_header}", f"local time: {format_time(local)}")
     fix = (
         "sync the clock: `sudo timedatectl set-ntp true` (Linux), "
         "`sudo sntp -sS time.apple.com` (macOS), or `w32tm /resync` (Windows)"

@@ -13,20 +13,25 @@ import os
 import sys
 
 from . import realcli
+from .envfacts import in_ci
 from .errors import EXIT_REFUSED
 from .invocation import Invocation, parse
 
 
 def _say(line: str) -> None:
+    from .redact import escape_lines  # outside text never draws on the terminal
+
     try:
-        sys.stderr.write(line.rstrip("\n") + "\n")
+        sys.stderr.write(escape_lines(line.rstrip("\n")) + "\n")
         sys.stderr.flush()
     except OSError:
         pass
 
 
 def _warn(message: str) -> None:
-    _say(f"awsguard: {message}")
+    from .redact import escape  # one warning, one line
+
+    _say(escape(f"awsguard: {message}"))
 
 
 def _oneline(err: BaseException) -> str:
@@ -36,11 +41,6 @@ def _oneline(err: BaseException) -> str:
 
 def _debug() -> bool:
     return os.environ.get("AWSGUARD_DEBUG") == "1"
-
-
-def _is_ci(environ: dict[str, str]) -> bool:
-    value = environ.get("CI", "")
-    return value not in ("", "0", "false", "False")
 
 
 def _strip_profile(argv: list[str]) -> list[str]:
@@ -82,10 +82,8 @@ class Pipeline:
     # --- stages ----------------------------------------------------------------------
 
     def load_config(self) -> None:
-        try:
-            from . import rules
-        except ImportError:
-            return
+        from . import rules
+
         try:
             self.config = rules.load_config(self.environ)
         except Exception as err:  # noqa: BLE001 - a broken config must not break reads
@@ -96,8 +94,10 @@ class Pipeline:
         from . import awsconfig, resolve
 
         self.files = awsconfig.load_files(self.environ)
-        major = realcli.guess_major(self.real)
-        self.resolution = resolve.resolve(self.invocation, self.environ, self.files, major)
+        cli = realcli.identify(self.real, self.environ)
+        self.resolution = resolve.resolve(
+            self.invocation, self.environ, self.files, cli.major, cli_version=cli.version
+        )
 
     def report_conflicts(self) -> int | None:
         """One line per conflict on stderr; a conflict configured to `block` refuses."""
@@ -145,7 +145,7 @@ class Pipeline:
         from . import sessions
         from .errors import AwsguardError
 
-        interactive = not _is_ci(self.environ)
+        interactive = not in_ci(self.environ)
         if interactive:
             from . import tty
 
@@ -166,15 +166,7 @@ class Pipeline:
         return None
 
     def confirm(self) -> int | None:
-        try:
-            from . import confirm
-        except ImportError:
-            if self.classification is None or self.classification.risk.value not in (
-                "read",
-                "write",
-            ):
-                raise
-            return None
+        from . import confirm
 
         self.outcome = confirm.check(
             self.invocation,
@@ -191,6 +183,16 @@ class Pipeline:
             self.audit(None)
             return EXIT_REFUSED
         return None
+
+    def guarded_by_config(self) -> bool:
+        """Whether the config asks for more than `never` for this command, before the
+        identity is known (a write under a `risk = ["write"]` rule)."""
+        if self.config is None or self.classification is None:
+            return False
+        try:
+            return self.config.plan(self.classification, self.resolution).level != "never"
+        except Exception:  # noqa: BLE001 - cannot tell: treat it as guarded
+            return True
 
     def refuse_unconfirmable(self, why: str) -> int:
         _warn(
@@ -209,18 +211,28 @@ class Pipeline:
         except Exception as err:  # noqa: BLE001 - the audit log must not break the command
             _warn(f"could not write the audit log: {_oneline(err)}")
 
+    def unreadable_files(self) -> list[str]:
+        """AWS config/credentials files awsguard would not read (a FIFO, a device, too
+        large): what the CLI will do with them is unknown, so guarded commands fail closed."""
+        return [str(p) for p in getattr(self.files, "errors", ()) if getattr(p, "fatal", False)]
+
     def passes_unchanged(self) -> bool:
         """The guard passed this invocation with at most its conflict warnings, and the
         answer does not age: the next identical invocation can repeat them and run."""
+        from . import plancache
+
+        risk = self.classification.risk.value if self.classification else None
         return (
-            not self.session_considered
+            plancache.may_remember(self.invocation, risk, self.resolution)
+            and not self.unreadable_files()
+            and not self.session_considered
             and self.config_error is None
             and not getattr(self.config, "error", None)
             and self.child_env == self.environ
             and self.child_argv == self.argv
             and self.outcome is not None
             and self.outcome.decision == "pass"
-            and not _is_ci(self.environ)
+            and not in_ci(self.environ)
             and self.resolution is not None
             and not self.resolution.expires_at
             # The profile's own CSM settings are read only by the full path.
@@ -284,14 +296,11 @@ class Pipeline:
             )
             if not diagnosis.is_auth_failure:
                 return
-            try:
-                from .explain import enrich
-            except ImportError:
-                pass
-            else:
-                # AWS's message often names no policy layer: ask the offline engine,
-                # over the policies this identity can read (fail-soft, bounded time).
-                diagnosis = enrich.with_policies(diagnosis, self.child_env, self.invocation)
+            from .explain import enrich
+
+            # AWS's message often names no policy layer: ask the offline engine,
+            # over the policies this identity can read (fail-soft, bounded time).
+            diagnosis = enrich.with_policies(diagnosis, self.child_env, self.invocation)
             _say(explain.render(diagnosis))
             explain.save_last(diagnosis, self.environ)
         except Exception as err:  # noqa: BLE001 - explaining must never break the command
@@ -354,6 +363,11 @@ def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
         if pipe.config_error and needs_confirmation:
             return pipe.refuse_unconfirmable("the awsguard config cannot be read")
         pipe.resolve()
+        unreadable = pipe.unreadable_files()
+        if unreadable and (needs_confirmation or pipe.guarded_by_config()):
+            return pipe.refuse_unconfirmable(
+                f"awsguard cannot read {unreadable[0]}, so who this command acts as is unknown"
+            )
         status = pipe.report_conflicts()
         if status is not None:
             return status

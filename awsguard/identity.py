@@ -24,6 +24,7 @@ from typing import Any
 
 from . import paths
 from .errors import EXIT_REFUSED, AwsguardError
+from .timefmt import format_time, parse_time, require_time
 
 # An access key's principal never changes; the alias can, so refresh now and then.
 MAX_AGE = timedelta(hours=12)
@@ -81,9 +82,7 @@ def read_cached(
 ) -> Identity | None:
     try:
         data = json.loads(cache_path(access_key_id, environ).read_text(encoding="utf-8"))
-        fetched = datetime.fromisoformat(data["fetched_at"])
-        if fetched.tzinfo is None:
-            fetched = fetched.replace(tzinfo=timezone.utc)
+        fetched = require_time(data["fetched_at"])
         if not (data["account"] and data["arn"]):
             return None
     except (OSError, ValueError, KeyError, TypeError):
@@ -180,12 +179,9 @@ def _refuse_expired(resolution: Any, now: datetime | None) -> None:
     expires = getattr(resolution, "expires_at", None)
     if not expires:
         return
-    try:
-        moment = datetime.fromisoformat(str(expires).replace("Z", "+00:00"))
-    except ValueError:
+    moment = parse_time(str(expires))
+    if moment is None:
         return
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
     if moment <= (now or _now()):
         where = getattr(resolution, "expires_from", None) or "the credential source"
         raise IdentityUnknown(
@@ -303,7 +299,7 @@ def fetch_with_botocore(
         arn=str(answer.get("Arn", "")),
         user_id=_not_the_key(str(answer.get("UserId", "")), access_key),
         alias=alias,
-        fetched_at=_now().isoformat(timespec="seconds"),
+        fetched_at=format_time(_now()),
         endpoint_url=endpoint_for(invocation, environ),
     )
     return access_key, identity

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from .resolve import Resolution
+from .timefmt import compact_left
 
 DEFAULT_FORMAT = "[{conflict} ]{profile}[@{account_label}][ {region}][ {expires_in}]"
 PLACEHOLDERS = (
@@ -190,7 +191,7 @@ class Segment:
             "region": self.region,
             "expires_at": self.expires_at,
             "expires_from": self.expires_from,
-            "expires_in": expires_in_text(self.seconds_left),
+            "expires_in": compact_left(self.seconds_left),
             "seconds_left": self.seconds_left,
             "expired": self.expired,
             "conflicts": list(self.conflicts),
@@ -405,21 +406,8 @@ def render_top(parts: list[Part], values: Mapping[str, str]) -> str:
 # --- computing the segment ----------------------------------------------------------------------
 
 
-def expires_in_text(seconds_left: int | None) -> str:
-    """`expired`, `17m`, `3h05m`; minutes are rounded up, so `1m` until the last second."""
-    if seconds_left is None:
-        return ""
-    if seconds_left <= 0:
-        return "expired"
-    minutes = -(-seconds_left // 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours >= 48:
-        return f"{hours // 24}d"
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
-
-
 def _next_change(expires_epoch: int, now_epoch: int) -> int:
-    """The epoch second when expires_in_text() next shows something else."""
+    """The epoch second when compact_left() next shows something else."""
     left = expires_epoch - now_epoch
     if left <= 0:
         return 0
@@ -479,7 +467,7 @@ def _in_play(res: Resolution, environ: Mapping[str, str]) -> bool:
 def _parse_epoch(text: str | None) -> int | None:
     if not text:
         return None
-    from .resolve import parse_time  # the same reading of timestamps as the resolver
+    from .timefmt import parse_time
 
     moment = parse_time(text)
     return int(moment.timestamp()) if moment else None
@@ -557,7 +545,7 @@ def compute(
         "account_name": seg.account_name or "",
         "account_label": seg.account_name or seg.account or "",
         "region": seg.region or "",
-        "expires_in": expires_in_text(seg.seconds_left),
+        "expires_in": compact_left(seg.seconds_left),
         "expires_at": seg.expires_at or "",
         "conflict": conflict,
         "conflict_mark": mark if seg.conflicts else "",

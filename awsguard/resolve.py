@@ -27,6 +27,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from .awsconfig import AwsFiles, ConfigValue
 from .invocation import Invocation
+from .timefmt import format_time, parse_time
 
 TYPE_CHECKING = False  # collections.abc imports `collections`: milliseconds per call
 if TYPE_CHECKING:
@@ -165,25 +166,6 @@ def _str(profile: Mapping[str, ConfigValue], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def parse_time(value: str) -> datetime | None:
-    text = value.strip()
-    if text.endswith("UTC"):
-        text = text[:-3].strip() + "+00:00"
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
 def _env_credentials(ctx: _Context, why: str) -> _Found | None:
     environ = ctx.environ
     key = environ.get("AWS_ACCESS_KEY_ID", "")
@@ -197,7 +179,7 @@ def _env_credentials(ctx: _Context, why: str) -> _Found | None:
     expiry = environ.get("AWS_CREDENTIAL_EXPIRATION", "")
     if expiry:
         moment = parse_time(expiry)
-        found.expires_at = _iso(moment) if moment else expiry
+        found.expires_at = format_time(moment) if moment else expiry
         found.expires_from = "AWS_CREDENTIAL_EXPIRATION"
     return found
 
@@ -370,7 +352,7 @@ def _sso_token_expiry(ctx: _Context, found: _Found) -> None:
     if token and isinstance(token.get("expiresAt"), str):
         moment = parse_time(token["expiresAt"])
         if moment:
-            found.expires_at = _iso(moment)
+            found.expires_at = format_time(moment)
             found.expires_from = f"SSO token cache {path}"
 
 
@@ -396,7 +378,7 @@ def _assume_role_cache(
     moment = parse_time(creds["Expiration"])
     if moment is None or moment - ctx.now < ASSUME_ROLE_EXPIRY_WINDOW:
         return  # the CLI will call STS again: the next key id is unknowable
-    found.expires_at = _iso(moment)
+    found.expires_at = format_time(moment)
     found.expires_from = f"CLI credential cache {path}"
     if isinstance(creds.get("AccessKeyId"), str):
         found.key = creds["AccessKeyId"]
@@ -911,7 +893,7 @@ def detect_conflicts(
                 Conflict(
                     SSO_TOKEN_EXPIRED,
                     f"the SSO token for {res.sso_session or res.sso_start_url} expired at "
-                    f"{_iso(moment)}",
+                    f"{format_time(moment)}",
                     f"run `{login}`",
                 )
             )

@@ -25,11 +25,11 @@ import subprocess
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import paths, vault
+from . import paths, timefmt, vault
 from .sessionplan import (  # noqa: F401 - plan_chain and its types are this module's API too
     DEFAULT_ROLE_DURATION,
     Chain,
@@ -138,7 +138,7 @@ class ChildCredentials:
         if self.session_token:
             values["AWS_SESSION_TOKEN"] = self.session_token
         if self.expiration is not None:
-            values["AWS_CREDENTIAL_EXPIRATION"] = vault.format_time(self.expiration)
+            values["AWS_CREDENTIAL_EXPIRATION"] = timefmt.format_time(self.expiration)
         return values
 
     def apply(self, environ: Mapping[str, str]) -> dict[str, str]:
@@ -434,7 +434,7 @@ def _stored(
 ) -> vault.StoredSession:
     expiration = creds["Expiration"]
     if isinstance(expiration, str):
-        expiration = vault.parse_time(expiration)
+        expiration = timefmt.require_time(expiration)
     if expiration.tzinfo is None:
         expiration = expiration.replace(tzinfo=timezone.utc)
     # As the keyring keeps it: UTC, whole seconds.
@@ -611,7 +611,7 @@ class SessionInfo:
             "role_arn": self.role_arn or None,
             "access_key_id": self.access_key_id,
             "arn": self.arn or None,
-            "expiration": vault.format_time(self.expiration),
+            "expiration": timefmt.format_time(self.expiration),
             "seconds_left": self.seconds_left,
             "expired": self.seconds_left <= 0,
         }
@@ -624,7 +624,7 @@ def list_sessions(
     found = []
     for item, meta in vault.read_index(environ)["sessions"].items():
         try:
-            expiration = vault.parse_time(meta["expiration"])
+            expiration = timefmt.require_time(meta["expiration"])
         except (KeyError, ValueError, TypeError):
             continue
         found.append(
@@ -672,10 +672,4 @@ def sessions_to_forget(
     return chosen
 
 
-def duration_text(seconds: float) -> str:
-    if seconds <= 0:
-        return "expired"
-    delta = timedelta(seconds=int(seconds))
-    hours, rest = divmod(delta.seconds + delta.days * 86400, 3600)
-    minutes = rest // 60
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{rest % 60:02d}s"
+duration_text = timefmt.remaining  # handout.py still imports it from here; use timefmt

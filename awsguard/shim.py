@@ -44,14 +44,9 @@ def main(argv: list[str] | None = None, environ: dict[str, str] | None = None) -
     if environ.get("AWSGUARD_DISABLE") == "1":
         realcli.exec_real(real, argv, environ)
 
-    try:
-        from . import guard
-    except ImportError:
-        guard = None  # type: ignore[assignment]
-    if guard is not None:
-        return guard.run(real, argv, environ)
-    realcli.exec_real(real, argv, environ)
-    return 0  # not reached
+    from . import guard
+
+    return guard.run(real, argv, environ)
 
 
 def entry() -> None:

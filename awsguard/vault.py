@@ -32,6 +32,7 @@ from typing import Any
 from . import paths
 from .errors import AwsguardError
 from .sessionplan import INDEX_NAME
+from .timefmt import format_time, require_time
 
 SERVICE = "awsguard"
 
@@ -42,15 +43,9 @@ def mask(access_key_id: str) -> str:
     return f"{access_key_id[:4]}…{access_key_id[-4:]}"
 
 
-def format_time(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment
+# The index's timestamps: timefmt's one format. `parse_time` here raises on a bad value
+# (a corrupt index entry), unlike timefmt.parse_time; kept for handout.py's import.
+parse_time = require_time
 
 
 @dataclass(frozen=True)
@@ -110,8 +105,8 @@ class StoredSession:
             access_key_id=raw["access_key_id"],
             secret_access_key=raw["secret_access_key"],
             session_token=raw["session_token"],
-            expiration=parse_time(raw["expiration"]),
-            created=parse_time(raw["created"]),
+            expiration=require_time(raw["expiration"]),
+            created=require_time(raw["created"]),
             source_profile=raw.get("source_profile", ""),
             mfa_serial=raw.get("mfa_serial", ""),
             role_arn=raw.get("role_arn", ""),

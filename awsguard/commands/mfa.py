@@ -35,7 +35,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import awsconfig, sessions, tty
+    from .. import awsconfig, sessions, timefmt, tty
 
     environ = os.environ
     profile = args.profile or sessions.default_profile(environ)
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         interactive=tty.has_terminal(),
     )
     session = broker.refresh_mfa(code, args.duration)
-    left = sessions.duration_text(session.seconds_left(datetime.now(timezone.utc)))
+    left = timefmt.remaining(session.seconds_left(datetime.now(timezone.utc)))
     print(
         f"awsguard: MFA session for {chain.root!r} ({chain.mfa_serial}) valid until "
         f"{session.expiration.astimezone().strftime('%Y-%m-%d %H:%M %Z')} ({left} left).",

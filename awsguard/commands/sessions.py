@@ -24,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import sessions
+    from .. import sessions, timefmt
 
     found = sessions.list_sessions(os.environ)
     if args.json:
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
                 s.mfa_serial.rsplit("/", 1)[-1] if s.kind == "mfa" else s.source_profile,
                 s.access_key_id,
                 s.expiration.strftime("%Y-%m-%d %H:%M"),
-                sessions.duration_text(s.seconds_left),
+                timefmt.remaining(s.seconds_left),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

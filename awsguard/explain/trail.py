@@ -7,6 +7,7 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
+from ..timefmt import require_time
 from .codes import family, normalize
 
 _SINCE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
@@ -19,10 +20,7 @@ def parse_since(text: str, now: datetime) -> datetime:
     if match:
         amount, unit = int(match.group(1)), match.group(2).lower()
         return now - timedelta(**{_UNITS[unit]: amount})
-    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment
+    return require_time(text)
 
 
 def is_kept_error(code: str | None) -> bool:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from awsguard import paths
+from awsguard import paths, timefmt
 from awsguard import prompt as seg
 from awsguard.awsconfig import load_files
 from awsguard.commands import prompt as cmd
@@ -95,7 +95,7 @@ def test_a_broken_format_is_refused_with_a_reason(bad):
      (3600, "1h00m"), (3601, "1h01m"), (11100, "3h05m"), (3 * 86400, "3d")],
 )
 def test_time_left_reads_in_minutes_rounded_up(seconds, text):
-    assert seg.expires_in_text(seconds) == text
+    assert timefmt.compact_left(seconds) == text
 
 
 def test_countdown_says_when_its_text_next_changes():
@@ -103,8 +103,8 @@ def test_countdown_says_when_its_text_next_changes():
     expires = now + 150  # "3m" until 120 s are left
     until = seg._next_change(expires, now)
     assert until == expires - 120
-    assert seg.expires_in_text(expires - until) == "2m"
-    assert seg.expires_in_text(expires - (until - 1)) == "3m"
+    assert timefmt.compact_left(expires - until) == "2m"
+    assert timefmt.compact_left(expires - (until - 1)) == "3m"
 
 
 # --- computing the segment ----------------------------------------------------------------------
@@ -181,7 +181,7 @@ def test_awsguard_session_gives_expiry_and_account_for_its_profile(home):
     )
     other = seg.SessionHint(kind="role", profile="ops", expiration="2026-03-01T18:00:00Z")
     s = segment(home, env={"AWS_PROFILE": "dev"}, sessions=[other, session])
-    assert seg.expires_in_text(s.seconds_left) == "30m"
+    assert timefmt.compact_left(s.seconds_left) == "30m"
     assert s.expires_from == "awsguard role session"
 
 
