@@ -32,14 +32,20 @@ def key(environ, *argv):
 def test_the_key_holds_no_secret_and_no_key_id(environ):
     entry = key(environ, "s3", "ls")
     assert entry and SECRET not in entry and "AKIA" not in entry
-    assert len(entry) == 16
+    assert len(entry) == 32
 
 
-def test_option_values_do_not_matter_but_option_names_do(environ):
-    assert key(environ, "s3", "ls", "s3://a") == key(environ, "s3", "ls", "s3://b")
+def test_every_word_and_value_of_the_command_line_is_in_the_key(environ):
+    assert key(environ, "s3", "ls", "s3://a") != key(environ, "s3", "ls", "s3://b")
+    # The direction of a sync decides read or write.
+    assert key(environ, "s3", "sync", "s3://b/up/", "./dl") != key(
+        environ, "s3", "sync", "./dl", "s3://b/up/"
+    )
     assert key(environ, "s3", "sync", "a", "s3://b") != key(
         environ, "s3", "sync", "a", "s3://b", "--delete"
     )
+    attr = ["ec2", "modify-image-attribute", "--image-id", "ami-1", "--launch-permission"]
+    assert key(environ, *attr, "Add=[{Group=all}]") != key(environ, *attr, "Remove=[{Group=all}]")
 
 
 def test_a_changed_file_or_variable_changes_the_key(environ, tmp_path):
@@ -64,7 +70,7 @@ def test_warnings_are_kept_with_the_entry_and_the_file_is_private(environ, tmp_p
     assert plancache.known(entry + ":monitor", environ) is None
     lines = ["awsguard: warning [no-region]: no region — fix: set one", "second\tline"]
     plancache.remember(entry + ":monitor", environ, lines)
-    assert plancache.known(entry + ":monitor", environ) == [lines[0], "second line"]
+    assert plancache.known(entry + ":monitor", environ) == [lines[0], "second\\tline"]
     plancache.remember(entry + ":exec", environ)
     assert plancache.known(entry + ":exec", environ) == []
     path = tmp_path / "cache" / "awsguard" / plancache.FILE_NAME
