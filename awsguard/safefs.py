@@ -189,7 +189,7 @@ def _read_fd(fd: int, path: str, cap: int) -> bytes:
 
 def _open(path: str, flags: int) -> int:
     try:
-        return os.open(path, flags)
+        return os.open(path, flags, 0o600)
     except OSError as err:
         if err.errno == 40:  # ELOOP: the last component is a symlink and O_NOFOLLOW
             raise _unsafe(path, "is a symlink; awsguard does not follow links here") from None
