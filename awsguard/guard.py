@@ -130,6 +130,13 @@ class Pipeline:
     def classify(self) -> None:
         from . import risk
 
+        if self.invocation.service == "configure":
+            # `configure set` over a profile's credentials: what the profile holds decides.
+            from . import awsconfig
+
+            self.files = awsconfig.load_files(self.environ)
+            self.classification = risk.classify(self.invocation, self.files, self.environ)
+            return
         self.classification = risk.classify(self.invocation)
 
     def sessions(self) -> int | None:
@@ -323,11 +330,42 @@ class Pipeline:
         return str(paths.config_file(self.environ))
 
 
+def _guarded_by_default(risk: str) -> bool:
+    """Whether a risk needs a confirmation by default (an unknown one does): the guard
+    fails closed for these when it cannot ask."""
+    from .rules import DEFAULT_RISK_LEVELS
+
+    return DEFAULT_RISK_LEVELS.get(risk, "confirm") != "never"
+
+
+def _guarded_local_change(pipe: Pipeline) -> bool:
+    """`aws configure set aws_access_key_id …` (and the like) on a profile that has
+    credentials: it makes no AWS call, but swaps the identity the profile acts as."""
+    if pipe.invocation.service != "configure":
+        return False
+    try:
+        pipe.classify()
+    except Exception:  # noqa: BLE001 - cannot tell: guard it
+        if _debug():
+            raise
+        return True
+    return _guarded_by_default(pipe.classification.risk.value)
+
+
+def _depends_on_values(inv: Invocation) -> bool:
+    """A command whose risk depends on values or file contents is never remembered as a
+    quiet pass: the next call with other values must be classified afresh."""
+    from .risk import depends_on_values
+
+    return depends_on_values(inv)
+
+
 def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
     pipe = Pipeline(real, argv, environ)
     inv = pipe.invocation
-    # `--version`, help, `configure`, completion: nothing to guard, nothing to say.
-    if not inv.calls_aws:
+    # `--version`, help, `configure`, completion: nothing to guard, nothing to say;
+    # except `configure set`/`import` over a profile's credentials (risk.py decides).
+    if not inv.calls_aws and not _guarded_local_change(pipe):
         realcli.exec_real(real, argv, environ)
 
     # Seen before with nothing to say, and nothing it depends on changed: just run it.
@@ -357,7 +395,7 @@ def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
             raise
         _warn(f"could not classify this command: {_oneline(err)}")
     risk = pipe.classification.risk.value if pipe.classification else "unknown"
-    needs_confirmation = risk in ("destructive", "permissions", "unknown")
+    needs_confirmation = _guarded_by_default(risk)
     try:
         pipe.load_config()
         if pipe.config_error and needs_confirmation:
@@ -385,7 +423,7 @@ def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
         _warn(f"internal error, running the AWS CLI unguarded: {_oneline(err)}")
 
     explain = pipe.explain_enabled()
-    if entry and pipe.passes_unchanged():
+    if entry and pipe.passes_unchanged() and not _depends_on_values(inv):
         mode = "monitor" if explain else "exec"
         plancache.remember(f"{entry}:{mode}", environ, pipe.warnings)
     if explain:

@@ -18,14 +18,21 @@ from .invocation import Invocation
 
 TYPE_CHECKING = False  # collections.abc imports `collections`: milliseconds per call
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
+    from typing import Any
+
+    from .awsconfig import AwsFiles
 
 
 class Risk(str, Enum):
     READ = "read"
     WRITE = "write"
-    PERMISSIONS = "permissions"
-    DESTRUCTIVE = "destructive"
+    PERMISSIONS = "permissions"  # changes who may do what (IAM and its equivalents)
+    DESTRUCTIVE = "destructive"  # removes something for good, by name or by value
+    EXPOSURE = "exposure"  # makes a resource public or shares it with other accounts
+    EXECUTE = "execute"  # runs code or commands on running machines
+    AUDIT_OFF = "audit-off"  # turns logging, recording or threat detection off
+    INTERACTIVE = "interactive"  # the command is composed inside the CLI (--cli-auto-prompt)
 
 
 @record(frozen=True)
@@ -133,14 +140,32 @@ READ_VERBS = (
 )
 
 
-def classify(invocation: Invocation) -> Classification:
-    """Classify one `aws` invocation. Never raises on odd input."""
+def classify(
+    invocation: Invocation,
+    files: AwsFiles | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Classification:
+    """Classify one `aws` invocation. Never raises on odd input.
+
+    `files` (the AWS config and credentials files) and `environ` matter only for
+    `aws configure set`, whose risk depends on what the profile holds already.
+    """
     inv = invocation
     service = inv.service
+    if getattr(inv, "shell_alias", False):
+        return Classification(
+            Risk.DESTRUCTIVE,
+            service,
+            None,
+            None,
+            "a `!` alias runs a shell command: awsguard cannot see what it does",
+        )
     if inv.is_version:
         return Classification(Risk.READ, service, None, None, "--version prints the version")
     if inv.is_help:
         return Classification(Risk.READ, service, None, None, "help: no AWS call")
+    if service == "configure" and inv.operation in ("set", "import"):
+        return _classify_configure(inv, files, environ)
     if service in LOCAL_SERVICES:
         return Classification(
             Risk.READ, service, None, None, f"`aws {service}`: {LOCAL_SERVICES[service]}"
@@ -159,11 +184,250 @@ def classify(invocation: Invocation) -> Classification:
     result = _classify_command(inv)
     if inv.has_arg("--generate-cli-skeleton"):
         return _as_read(result, "--generate-cli-skeleton prints a template; no AWS call")
-    if inv.has_arg("--dry-run") and not inv.has_arg("--no-dry-run"):
+    if _dry_run(inv):
         return _as_read(result, "--dry-run: AWS checks the permissions and changes nothing")
     if service == "s3" and inv.has_arg("--dryrun"):
         return _as_read(result, "--dryrun: the s3 command only prints what it would do")
-    return result
+    return _by_value(inv, result)
+
+
+def _dry_run(inv: Invocation) -> bool:
+    params = getattr(inv, "params", None)
+    if params is not None and "DryRun" in params:
+        # The CLI's own decision: --dry-run, --no-dry-run, or DryRun in --cli-input-json.
+        return params["DryRun"] is True
+    return inv.has_arg("--dry-run") and not inv.has_arg("--no-dry-run")
+
+
+# --- risk by value (the table is awsguard/riskrules.py) --------------------------------------
+
+# The services riskrules.RULES has rows for; the table itself is imported only for their
+# writes (a unit test keeps this set equal to the table's).
+VALUE_RULE_SERVICES = frozenset(
+    {
+        "accessanalyzer",
+        "autoscaling",
+        "backup",
+        "cloudformation",
+        "cloudtrail",
+        "cloudwatch",
+        "cognito-idp",
+        "configservice",
+        "detective",
+        "docdb",
+        "dynamodb",
+        "ec2",
+        "ec2-instance-connect",
+        "ecr",
+        "ecs",
+        "efs",
+        "eks",
+        "elasticache",
+        "elbv2",
+        "events",
+        "guardduty",
+        "iam",
+        "identitystore",
+        "inspector2",
+        "kinesis",
+        "kms",
+        "lambda",
+        "lightsail",
+        "logs",
+        "macie2",
+        "neptune",
+        "organizations",
+        "ram",
+        "rds",
+        "redshift",
+        "route53",
+        "s3",
+        "s3api",
+        "s3control",
+        "secretsmanager",
+        "securityhub",
+        "sns",
+        "sqs",
+        "ssm",
+        "sso-admin",
+    }
+)
+
+# From the strictest: when two risks apply, the stricter one is the command's.
+STRICTNESS = (
+    Risk.DESTRUCTIVE,
+    Risk.PERMISSIONS,
+    Risk.EXPOSURE,
+    Risk.EXECUTE,
+    Risk.AUDIT_OFF,
+    Risk.INTERACTIVE,
+    Risk.WRITE,
+    Risk.READ,
+)
+
+
+def depends_on_values(invocation: Invocation) -> bool:
+    """Whether the risk of this command depends on its values (or on files), not only on
+    its name and options: such a command's answer is not remembered between calls."""
+    inv = invocation
+    if inv.service == "configure":
+        return True
+    if inv.service not in VALUE_RULE_SERVICES:
+        return False
+    from . import riskrules
+
+    return f"{inv.service} {inv.operation}" in riskrules.RULES
+
+
+def _by_value(inv: Invocation, result: Classification) -> Classification:
+    """Raise the risk by the command's parameters (riskrules.RULES); fail closed when
+    the parser could not read the command line."""
+    if result.risk is Risk.READ or inv.service not in VALUE_RULE_SERVICES:
+        return result
+    from . import riskrules
+
+    command = f"{inv.service} {inv.operation}"
+    if command not in riskrules.RULES:
+        return result
+    found = riskrules.evaluate(command, _values(inv))
+    problem = getattr(inv, "problem", None)
+    if found is None and problem:
+        strict = riskrules.strictest(command)
+        if strict is not None:
+            found = (
+                strict,
+                f"awsguard cannot be sure how the CLI reads this command ({problem}), so it "
+                f"assumes the worst this command can do ({strict})",
+            )
+    if found is None:
+        return result
+    risk, why = Risk(found[0]), found[1]
+    if risk is not result.risk and result.risk is not Risk.WRITE:
+        why += f"; and {result.risk.value}: {result.reason}"
+        if problem and STRICTNESS.index(result.risk) < STRICTNESS.index(risk):
+            risk = result.risk  # unsure of the value: keep the stricter name-based risk
+    return Classification(risk, result.service, result.operation, result.action, why)
+
+
+def _values(inv: Invocation) -> dict[str, Any]:
+    """What the predicates read: the API parameters the CLI will send, and the options
+    that are not API members (`--acl` of `s3 cp`, `--cidr`) under their option names."""
+    values: dict[str, Any] = {}
+    options = getattr(inv, "options", None)
+    if options is None:
+        options = _options_from_args(inv.args)
+    for name, given in options.items():
+        given = tuple(given)
+        values[name] = True if not given else given[0] if len(given) == 1 else list(given)
+    values.update(getattr(inv, "params", None) or {})
+    return values
+
+
+def _options_from_args(args: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Options as the parser's `options` gives them, for an Invocation without them."""
+    options: dict[str, tuple[str, ...]] = {}
+    name: str | None = None
+    for arg in args:
+        if arg.startswith("--"):
+            key, eq, value = arg.partition("=")
+            options[key] = (value,) if eq else ()
+            name = None if eq else key
+        elif name is not None:
+            options[name] = options[name] + (arg,)
+    return options
+
+
+# --- aws configure set / import ----------------------------------------------------------------
+
+# Settings that decide which identity a profile acts as; setting one on a profile that
+# already has credentials swaps that identity (the old keys are gone from the file).
+IDENTITY_SETTINGS = frozenset(
+    {
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "aws_security_token",
+        "role_arn",
+        "source_profile",
+        "credential_source",
+        "credential_process",
+        "web_identity_token_file",
+        "sso_account_id",
+        "sso_role_name",
+        "sso_session",
+        "sso_start_url",
+    }
+)
+# Sections `aws configure set` writes as they are named (not as profiles).
+_CONFIGURE_SECTIONS = ("preview", "plugins")
+
+
+def configure_set_target(
+    inv: Invocation, environ: Mapping[str, str] | None = None
+) -> tuple[str, str] | None:
+    """(profile, setting) that `aws configure set` writes, as the CLI works it out:
+    `profile.NAME.key`, `default.key`, or `key` for --profile / AWS_PROFILE / default."""
+    words = getattr(inv, "positionals", None)
+    if words is None:
+        words = tuple(a for a in inv.args if not a.startswith("-"))
+    if not words:
+        return None
+    varname = words[0]
+    environ = environ or {}
+    session_profile = (
+        inv.profile or environ.get("AWS_DEFAULT_PROFILE") or environ.get("AWS_PROFILE")
+    )
+    parts = varname.split(".")
+    if len(parts) == 1:
+        return session_profile or "default", varname.lower()
+    if parts[0] == "default":
+        return "default", parts[1].lower()
+    if parts[0] == "profile" and len(parts) >= 3:
+        return parts[1], parts[2].lower()
+    if parts[0] in _CONFIGURE_SECTIONS:
+        return None
+    return session_profile or "default", parts[0].lower()
+
+
+def _classify_configure(
+    inv: Invocation, files: AwsFiles | None, environ: Mapping[str, str] | None
+) -> Classification:
+    command = f"configure {inv.operation}"
+    if inv.operation == "import":
+        return Classification(
+            Risk.DESTRUCTIVE,
+            "configure",
+            command,
+            None,
+            "imports access keys into the credentials file, overwriting a profile of the same name",
+        )
+    target = configure_set_target(inv, environ)
+    if target is None or target[1] not in IDENTITY_SETTINGS:
+        return Classification(
+            Risk.READ, "configure", command, None, "local configuration files; no AWS change"
+        )
+    profile, setting = target
+    if files is not None and not files.errors:
+        held = sorted(set(files.profile(profile)) & IDENTITY_SETTINGS)
+        if not held:
+            return Classification(
+                Risk.WRITE,
+                "configure",
+                command,
+                None,
+                f"sets {setting} of profile {profile}, which has no credentials yet",
+            )
+        why = f"profile {profile} already has {', '.join(held)}"
+    else:
+        why = "the AWS config files were not read"
+    return Classification(
+        Risk.DESTRUCTIVE,
+        "configure",
+        command,
+        None,
+        f"sets {setting} of profile {profile} ({why}): the profile then acts as another "
+        "identity and the old value is gone from the file",
+    )
 
 
 def _as_read(result: Classification, why: str) -> Classification:
@@ -211,11 +475,6 @@ def _risk_for_api(
 def _changes_permissions(api: str, level: str | None, inv: Invocation | None) -> bool:
     if any(word in api for word in PERMISSION_NAMES_ALWAYS):
         return True
-    if api == "ModifyImageAttribute" and inv is not None:
-        # Sharing an AMI (launch permission) is a permission change; a description is not.
-        return inv.has_arg("--launch-permission") or inv.arg_value("--attribute") == (
-            "launchPermission"
-        )
     if level == "Permissions management":
         return any(word in api for word in PERMISSION_SUBJECTS)
     return False

@@ -15,7 +15,8 @@ The most specific rule wins; from most to least specific:
      entry with `account = ...` (and maybe `profile = ...`)
   4. a profile glob: [[rules]] profile = "*prod*"
   5. the risk: [[rules]] risk = "write", or the [risk] table
-  6. built-in: destructive and permissions -> confirm, read and write -> never
+  6. built-in: read and write -> never; every other risk (destructive, permissions,
+     exposure, execute, audit-off, interactive) -> confirm
 
 Account and profile rules (3, 4) tighten or relax commands that the risk already
 guards (level 5/6 is not `never`); give them `risk = [...]` to reach other risks.
@@ -39,18 +40,32 @@ if TYPE_CHECKING:
     from typing import Any
 
 LEVELS = ("never", "confirm", "type", "deny")
-RISKS = ("read", "write", "permissions", "destructive")
+# The values of risk.Risk (README "What kind of command is this?").
+RISKS = (
+    "read",
+    "write",
+    "permissions",
+    "destructive",
+    "exposure",
+    "execute",
+    "audit-off",
+    "interactive",
+)
 DEFAULT_RISK_LEVELS = {
     "read": "never",
     "write": "never",
     "permissions": "confirm",
     "destructive": "confirm",
+    "exposure": "confirm",
+    "execute": "confirm",
+    "audit-off": "confirm",
+    "interactive": "confirm",
 }
 PROTECTED_LEVEL = "type"
 CONFLICT_ACTIONS = ("warn", "block", "off")
 DEFAULT_CONFLICT_ACTION = "warn"
 # The risks that need a confirmation by default: a broken config fails closed for them.
-GUARDED_BY_DEFAULT = ("permissions", "destructive")
+GUARDED_BY_DEFAULT = tuple(risk for risk in RISKS if DEFAULT_RISK_LEVELS[risk] != "never")
 
 RULE_KEYS = {"profile", "account", "command", "action", "risk", "confirm"}
 ACCOUNT_KEYS = {"name", "protected", "confirm"}

@@ -184,7 +184,6 @@ def test_global_options_anywhere_do_not_change_the_classification():
         "kms create-grant --key-id k --grantee-principal p --operations Decrypt",
         "kms revoke-grant --key-id k --grant-id g",
         "secretsmanager put-resource-policy --secret-id s --resource-policy x",
-        "ec2 modify-image-attribute --image-id ami-1 --launch-permission Add=[{Group=all}]",
     ],
 )
 def test_permission_changes(command):
@@ -223,7 +222,6 @@ def test_destructive_commands(command):
         "ec2 stop-instances --instance-ids i-1",
         "ec2 run-instances --image-id ami-1",
         "autoscaling put-scaling-policy --auto-scaling-group-name g --policy-name p",
-        "ecr put-lifecycle-policy --repository-name r --lifecycle-policy-text x",
         "kms disable-key --key-id k",
         "lambda invoke --function-name f out.json",
         "ec2 modify-image-attribute --image-id ami-1 --description x",
@@ -274,7 +272,16 @@ def test_odd_argv_never_crashes(argv):
 
 
 def test_risk_values_are_the_documented_strings():
-    assert [r.value for r in Risk] == ["read", "write", "permissions", "destructive"]
+    assert [r.value for r in Risk] == [
+        "read",
+        "write",
+        "permissions",
+        "destructive",
+        "exposure",
+        "execute",
+        "audit-off",
+        "interactive",
+    ]
     assert Risk("destructive") is Risk.DESTRUCTIVE
 
 
