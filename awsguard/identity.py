@@ -140,14 +140,29 @@ def offline_key(invocation: Any, resolution: Any, environ: Mapping[str, str]) ->
     return getattr(resolution, "raw_access_key_id", None)
 
 
-def endpoint_for(invocation: Any, environ: Mapping[str, str]) -> str | None:
-    """The endpoint STS is asked at: the invocation's, else the environment's."""
-    return (
-        getattr(invocation, "endpoint_url", None)
-        or environ.get("AWS_ENDPOINT_URL_STS")
-        or environ.get("AWS_ENDPOINT_URL")
-        or None
-    )
+def endpoint_for(
+    invocation: Any, environ: Mapping[str, str], resolution: Any = None
+) -> str | None:
+    """The endpoint STS is asked at: the invocation's --endpoint-url, else the STS
+    endpoint the real CLI's version would use (resolve.configured_endpoint, version-
+    gated: AWS CLI 2.9 ignores AWS_ENDPOINT_URL and endpoint_url, so awsguard does too)."""
+    explicit = getattr(invocation, "endpoint_url", None)
+    if explicit:
+        return explicit
+    if resolution is not None and hasattr(resolution, "sts_endpoint_url"):
+        return resolution.sts_endpoint_url
+    return environ.get("AWS_ENDPOINT_URL_STS") or environ.get("AWS_ENDPOINT_URL") or None
+
+
+def _iam_endpoint(invocation: Any, resolution: Any, sts_endpoint: str | None) -> str | None:
+    # The alias lookup: an explicit --endpoint-url, or a global configured endpoint
+    # (AWS_ENDPOINT_URL, the profile's endpoint_url) that STS got too.
+    if getattr(invocation, "endpoint_url", None):
+        return invocation.endpoint_url
+    if not hasattr(resolution, "sts_endpoint_url_from"):
+        return sts_endpoint  # a resolution from before versioned endpoints: as STS
+    origin = resolution.sts_endpoint_url_from
+    return sts_endpoint if origin in ("AWS_ENDPOINT_URL", "profile") else None
 
 
 def identify(
@@ -159,7 +174,7 @@ def identify(
 ) -> Identity:
     """Who the command would act as. Raises IdentityUnknown with why and what to run."""
     _refuse_expired(resolution, now)
-    endpoint = endpoint_for(invocation, environ)
+    endpoint = endpoint_for(invocation, environ, resolution)
     key = offline_key(invocation, resolution, environ)
     if key:
         cached = read_cached(key, environ, endpoint, now)
@@ -235,7 +250,7 @@ def fetch_with_botocore(
 
     profile = getattr(invocation, "profile", None)
     region = getattr(invocation, "region", None) or getattr(resolution, "region", None)
-    endpoint = getattr(invocation, "endpoint_url", None)
+    endpoint = endpoint_for(invocation, environ, resolution)
     timeouts = Config(
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
@@ -243,6 +258,9 @@ def fetch_with_botocore(
     )
     with process_environ(environ):
         session = cli_session(profile, None, getattr(resolution, "cli_major", 1))
+        # The endpoint is passed explicitly: botocore must not add configured ones the
+        # real CLI's version does not read.
+        session.set_config_variable("ignore_configured_endpoint_urls", True)
         try:
             # botocore would stop to read an MFA code from the terminal here: awsguard's
             # own sessions (`awsguard mfa`) are the way to give it one.
@@ -288,7 +306,10 @@ def fetch_with_botocore(
         alias = None
         try:
             iam = session.create_client(
-                "iam", region_name=region, endpoint_url=endpoint, config=timeouts
+                "iam",
+                region_name=region,
+                endpoint_url=_iam_endpoint(invocation, resolution, endpoint),
+                config=timeouts,
             )
             aliases = iam.list_account_aliases().get("AccountAliases") or []
             alias = aliases[0] if aliases else None
@@ -300,7 +321,7 @@ def fetch_with_botocore(
         user_id=_not_the_key(str(answer.get("UserId", "")), access_key),
         alias=alias,
         fetched_at=format_time(_now()),
-        endpoint_url=endpoint_for(invocation, environ),
+        endpoint_url=endpoint,
     )
     return access_key, identity
 

@@ -64,6 +64,8 @@ class Resolution:
     cli_major: int
     profile: str
     profile_from: str  # --profile | AWS_PROFILE | AWS_DEFAULT_PROFILE | default
+    # The real CLI's exact version (None: unknown, the newest of cli_major assumed).
+    cli_version: str | None = None
     source: str | None = None
     source_reason: str = ""
     # Where the winning credentials live: env var names or a file path.
@@ -76,6 +78,13 @@ class Resolution:
     expires_from: str | None = None
     endpoint_url: str | None = None
     endpoint_url_from: str | None = None
+    # Where STS (awsguard's identity lookup, its sessions) goes for this setup.
+    sts_endpoint_url: str | None = None
+    sts_endpoint_url_from: str | None = None
+    # Settings present in the environment or profile that this CLI version ignores.
+    ignored_settings: list[str] = field(default_factory=list)
+    # An expired sso-session token the CLI will refresh by itself (refresh token cached).
+    sso_refreshable: bool = False
     role_arn: str | None = None
     source_profile: str | None = None
     credential_source: str | None = None
@@ -112,6 +121,7 @@ class Resolution:
                 continue
             out[name] = getattr(self, name)
         out["role_chain"] = list(self.role_chain)
+        out["ignored_settings"] = list(self.ignored_settings)
         out["conflicts"] = [c.as_dict() for c in self.conflicts]
         return out
 
@@ -126,6 +136,41 @@ def mask_key(key: str | None) -> str | None:
 
 def format_conflict_line(conflict: Conflict) -> str:
     return f"awsguard: warning [{conflict.code}]: {conflict.message} — fix: {conflict.fix}"
+
+
+# ---------------------------------------------------------------------------
+# What the real CLI's version honours (data/cli-settings.tsv, with citations)
+
+_SETTINGS: dict[str, tuple[str, str]] = {}
+
+
+def _settings_table() -> dict[str, tuple[str, str]]:
+    if not _SETTINGS:
+        path = os.path.join(os.path.dirname(__file__), "data", "cli-settings.tsv")
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("#") or not line.strip():
+                    continue
+                name, v1, v2 = line.rstrip("\n").split("\t")[:3]
+                _SETTINGS[name] = (v1, v2)
+    return _SETTINGS
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    parts = []
+    for piece in version.split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+def cli_honours(setting: str, cli_major: int, cli_version: str | None = None) -> bool:
+    """Whether the real CLI (major, exact version) honours `setting` (a row of
+    data/cli-settings.tsv). An unknown version is taken as the newest of its major."""
+    first = _settings_table()[setting][0 if cli_major == 1 else 1]
+    if first == "-":
+        return False
+    return cli_version is None or _version_tuple(cli_version) >= _version_tuple(first)
 
 
 # ---------------------------------------------------------------------------
@@ -261,7 +306,9 @@ def _profile_chain(ctx: _Context, name: str, disable_env: bool) -> _Found | None
             ctx, creds, "shared-credentials-file", files.credentials_path, name
         )
 
-    if "login_session" in profile:
+    if "login_session" in profile and not cli_honours("login", res.cli_major, res.cli_version):
+        res.ignored_settings.append(f"login_session in profile {name}")
+    elif "login_session" in profile:
         return _Found(
             "login",
             f"login_session in profile {name}",
@@ -294,6 +341,9 @@ def _sso(ctx: _Context, name: str, profile: Mapping[str, ConfigValue]) -> _Found
     merged: dict[str, object] = dict(profile)
     required = ["sso_role_name", "sso_account_id", "sso_start_url", "sso_region"]
     session_name = _str(profile, "sso_session")
+    if session_name is not None and not cli_honours("sso-session", res.cli_major, res.cli_version):
+        res.ignored_settings.append(f"sso_session in profile {name}")
+        session_name = None  # this CLI reads only the profile's own sso_* keys
     if session_name is not None:
         required.append("sso_session")
         session = ctx.files.sso_sessions.get(session_name)
@@ -345,15 +395,66 @@ def _read_json(path: Path) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
+def sso_role_cache_path(
+    home: str, account_id: str | None, role_name: str | None, start_url: str | None,
+    session_name: str | None,
+) -> Path:
+    """~/.aws/cli/cache/<sha1>.json: the role credentials the CLI got with an SSO token
+    (botocore's SSOCredentialFetcher key: compact JSON, sorted keys, the sso-session
+    name instead of the start URL when there is one)."""
+    import hashlib
+    import json
+
+    args: dict[str, object] = {"roleName": role_name, "accountId": account_id}
+    if session_name:
+        args["sessionName"] = session_name
+    else:
+        args["startUrl"] = start_url
+    text = json.dumps(args, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
+    return Path(home) / ".aws" / "cli" / "cache" / f"{digest}.json"
+
+
 def _sso_token_expiry(ctx: _Context, found: _Found) -> None:
     res = ctx.res
+    # Role credentials the CLI cached with an earlier token: while they last (botocore
+    # renews 15 minutes early), the CLI uses them and never looks at the token.
+    role_cache = sso_role_cache_path(
+        ctx.home, res.sso_account_id, res.sso_role_name, res.sso_start_url, res.sso_session
+    )
+    cached = _read_json(role_cache)
+    creds = cached.get("Credentials") if cached else None
+    if isinstance(creds, dict) and isinstance(creds.get("Expiration"), str):
+        moment = parse_time(creds["Expiration"])
+        if moment is not None and moment - ctx.now >= ASSUME_ROLE_EXPIRY_WINDOW:
+            found.expires_at = format_time(moment)
+            found.expires_from = f"CLI credential cache {role_cache}"
+            if isinstance(creds.get("AccessKeyId"), str):
+                found.key = creds["AccessKeyId"]
+                found.has_token = True
+            return
     path = sso_token_path(ctx.home, res.sso_start_url, res.sso_session)
     token = _read_json(path) if path else None
     if token and isinstance(token.get("expiresAt"), str):
         moment = parse_time(token["expiresAt"])
+        if moment and moment <= ctx.now and _sso_refreshable(token, res, ctx.now):
+            # An sso-session token with a refresh token: the CLI refreshes it itself.
+            res.sso_refreshable = True
+            return
         if moment:
             found.expires_at = format_time(moment)
             found.expires_from = f"SSO token cache {path}"
+
+
+def _sso_refreshable(token: Mapping[str, object], res: Resolution, now: datetime) -> bool:
+    if not res.sso_session or not token.get("refreshToken") or not token.get("clientId"):
+        return False
+    registration = token.get("registrationExpiresAt")
+    if isinstance(registration, str):
+        moment = parse_time(registration)
+        if moment is not None and moment <= now:
+            return False  # the client registration lapsed: a new login is needed
+    return True
 
 
 def _assume_role_cache(
@@ -534,9 +635,11 @@ def _pick_profile(invocation: Invocation, environ: Mapping[str, str], cli_major:
     return "default", "default"
 
 
-def region_vars(cli_major: int) -> tuple[str, ...]:
+def region_vars(cli_major: int, cli_version: str | None = None) -> tuple[str, ...]:
     # botocore 1.x reads AWS_DEFAULT_REGION only; the CLI v2 reads AWS_REGION first.
-    return ("AWS_DEFAULT_REGION",) if cli_major == 1 else ("AWS_REGION", "AWS_DEFAULT_REGION")
+    if cli_honours("AWS_REGION", cli_major, cli_version):
+        return ("AWS_REGION", "AWS_DEFAULT_REGION")
+    return ("AWS_DEFAULT_REGION",)
 
 
 def _pick_region(ctx: _Context, invocation: Invocation, profile_ok: bool) -> None:
@@ -544,7 +647,7 @@ def _pick_region(ctx: _Context, invocation: Invocation, profile_ok: bool) -> Non
     if invocation.region is not None:
         res.region, res.region_from = invocation.region or None, "--region"
         return
-    for name in region_vars(res.cli_major):
+    for name in region_vars(res.cli_major, res.cli_version):
         if name in environ:
             res.region, res.region_from = environ[name] or None, name
             return
@@ -561,37 +664,77 @@ def client_name(service: str | None) -> str | None:
     return _CLIENT_NAMES.get(service, service)
 
 
-def _pick_endpoint(ctx: _Context, invocation: Invocation, profile_ok: bool) -> None:
-    res, environ = ctx.res, ctx.environ
-    if invocation.endpoint_url:
-        res.endpoint_url, res.endpoint_url_from = invocation.endpoint_url, "--endpoint-url"
-        return
-    profile = ctx.files.profile(res.profile) if profile_ok else {}
+_ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+
+
+def configured_endpoint(
+    client: str | None,
+    environ: Mapping[str, str],
+    files: AwsFiles,
+    profile_name: str,
+    cli_major: int,
+    cli_version: str | None = None,
+) -> tuple[str, str] | None:
+    """(URL, where it comes from) for a client the real CLI creates, from the
+    environment and the profile, or None. The one place this precedence lives
+    (botocore's ConfiguredEndpointProvider): AWS_ENDPOINT_URL_<SERVICE>, then
+    AWS_ENDPOINT_URL, then the profile's [services] section, then its endpoint_url;
+    all of it off with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS / ignore_configured_
+    endpoint_urls, and none of it before the CLI version that reads them.
+    An explicit --endpoint-url wins over all this; the caller applies it."""
+    if not cli_honours("configured-endpoints", cli_major, cli_version):
+        return None
+    profile = files.profile(profile_name) if files.has_profile(profile_name) else {}
     ignore = environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
     if ignore is None:
         ignore = _str(profile, "ignore_configured_endpoint_urls")
-    if (ignore or "").lower() == "true":
-        return
-    service = client_name(invocation.service)
-    snake = service.replace("-", "_") if service else None
+    if (ignore or "").strip().lower() == "true":
+        return None
+    snake = client.replace("-", "_") if client else None
     if snake:
         var = f"AWS_ENDPOINT_URL_{snake.upper()}"
         if environ.get(var):
-            res.endpoint_url, res.endpoint_url_from = environ[var], var
-            return
+            return environ[var], var
     if environ.get("AWS_ENDPOINT_URL"):
-        res.endpoint_url, res.endpoint_url_from = environ["AWS_ENDPOINT_URL"], "AWS_ENDPOINT_URL"
-        return
+        return environ["AWS_ENDPOINT_URL"], "AWS_ENDPOINT_URL"
     services_name = _str(profile, "services")
     if snake and services_name:
-        block = ctx.files.services.get(services_name, {}).get(snake)
+        block = files.services.get(services_name, {}).get(snake)
         if isinstance(block, dict) and block.get("endpoint_url"):
-            res.endpoint_url = block["endpoint_url"]
-            res.endpoint_url_from = f"[services {services_name}] {snake}"
-            return
+            return str(block["endpoint_url"]), f"[services {services_name}] {snake}"
     if _str(profile, "endpoint_url"):
-        res.endpoint_url = profile["endpoint_url"]
-        res.endpoint_url_from = "profile"
+        return str(profile["endpoint_url"]), "profile"
+    return None
+
+
+def _endpoint_settings_present(environ: Mapping[str, str], profile: Mapping[str, ConfigValue]):
+    found = [n for n in environ if n.startswith("AWS_ENDPOINT_URL") and environ[n]]
+    found += [n for n in _ENDPOINT_VARIABLES[1:] if n in environ]
+    for key in ("endpoint_url", "services", "ignore_configured_endpoint_urls"):
+        if key in profile:
+            found.append(f"{key} in the profile")
+    return sorted(set(found))
+
+
+def _pick_endpoint(ctx: _Context, invocation: Invocation, profile_ok: bool) -> None:
+    res, environ = ctx.res, ctx.environ
+    name = res.profile if profile_ok else ""
+    if not cli_honours("configured-endpoints", res.cli_major, res.cli_version):
+        profile = ctx.files.profile(name) if name and ctx.files.has_profile(name) else {}
+        res.ignored_settings += _endpoint_settings_present(environ, profile)
+    sts = configured_endpoint("sts", environ, ctx.files, name, res.cli_major, res.cli_version)
+    if invocation.endpoint_url:
+        res.endpoint_url, res.endpoint_url_from = invocation.endpoint_url, "--endpoint-url"
+        res.sts_endpoint_url, res.sts_endpoint_url_from = res.endpoint_url, "--endpoint-url"
+        return
+    if sts is not None:
+        res.sts_endpoint_url, res.sts_endpoint_url_from = sts
+    found = configured_endpoint(
+        client_name(invocation.service), environ, ctx.files, name, res.cli_major,
+        res.cli_version,
+    )
+    if found is not None:
+        res.endpoint_url, res.endpoint_url_from = found
 
 
 def resolve(
@@ -600,11 +743,17 @@ def resolve(
     files: AwsFiles,
     cli_major: int,
     now: datetime | None = None,
+    cli_version: str | None = None,
 ) -> Resolution:
-    """Predict, offline, the profile, credentials, region and endpoint the CLI will use."""
+    """Predict, offline, the profile, credentials, region and endpoint the CLI will use.
+
+    `cli_version` is the real CLI's exact version (realcli.identify): settings that
+    version does not read are not applied (data/cli-settings.tsv)."""
     now = now or datetime.now(timezone.utc)
     profile, profile_from = _pick_profile(invocation, environ, cli_major)
-    res = Resolution(cli_major=cli_major, profile=profile, profile_from=profile_from)
+    res = Resolution(
+        cli_major=cli_major, profile=profile, profile_from=profile_from, cli_version=cli_version
+    )
     res.file_problems = [str(p) for p in files.errors]
     ctx = _Context(environ, files, now, res)
     explicit = profile_from != "default"
@@ -693,6 +842,7 @@ SSO_TOKEN_EXPIRED = "sso-token-expired"
 PLAINTEXT_LONG_TERM_KEYS = "plaintext-long-term-keys"
 CREDENTIALS_ERROR = "credentials-error"
 CONFIG_FILE_PROBLEM = "config-file-problem"
+IGNORED_BY_CLI_VERSION = "ignored-by-cli-version"
 
 CONFLICT_CODES = (
     ENV_OVERRIDES_PROFILE,
@@ -711,6 +861,7 @@ CONFLICT_CODES = (
     PLAINTEXT_LONG_TERM_KEYS,
     CREDENTIALS_ERROR,
     CONFIG_FILE_PROBLEM,
+    IGNORED_BY_CLI_VERSION,
 )
 
 _ENV_KEY_VARS = "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN"
@@ -864,7 +1015,13 @@ def detect_conflicts(
             )
         )
 
-    if res.source == "sso" or res.base_source == "sso":
+    sso_command = (invocation.service, invocation.operation) in (
+        ("sso", "login"), ("sso", "logout"), ("configure", "sso"), ("configure", "sso-session"),
+    )
+    role_cached = (res.expires_from or "").startswith("CLI credential cache")
+    if (res.source == "sso" or res.base_source == "sso") and not (
+        sso_command or role_cached or res.sso_refreshable
+    ):
         path = sso_token_path(
             environ.get("HOME") or os.path.expanduser("~"), res.sso_start_url, res.sso_session
         )
@@ -920,6 +1077,18 @@ def detect_conflicts(
             )
         )
 
+    if res.ignored_settings:
+        version = res.cli_version or f"v{res.cli_major}"
+        add(
+            Conflict(
+                IGNORED_BY_CLI_VERSION,
+                f"AWS CLI {version} ignores {', '.join(res.ignored_settings)}: "
+                "this version does not read them, so they have no effect",
+                "upgrade the AWS CLI to a version that reads them, or remove them; "
+                "--endpoint-url works with every version",
+            )
+        )
+
     if res.error:
         add(
             Conflict(
@@ -963,7 +1132,7 @@ def _region_conflicts(res: Resolution, invocation: Invocation, environ: Mapping[
         why = (
             f"{res.region_from} is set but empty"
             if res.region_from
-            else f"no --region, no {' or '.join(region_vars(res.cli_major))}, "
+            else f"no --region, no {' or '.join(region_vars(res.cli_major, res.cli_version))}, "
             f"no region in profile {res.profile}"
         )
         add(

@@ -37,15 +37,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _cli_major(environ: Mapping[str, str]) -> tuple[int, str | None, str | None]:
-    """(major, path of the real CLI, note when we had to assume)."""
-    from ..realcli import RealCliNotFound, find_real_cli, guess_major
+def _real_cli(environ: Mapping[str, str]) -> tuple[Any, str | None]:
+    """(the real CLI or None, note when we had to assume)."""
+    from ..realcli import RealCliNotFound, find_real_cli, identify
 
     try:
         path = find_real_cli(environ)
     except RealCliNotFound:
-        return 1, None, "no real AWS CLI found: assuming AWS CLI v1 (botocore) precedence"
-    return guess_major(path), path, None
+        return None, "no real AWS CLI found: assuming AWS CLI v1 (botocore) precedence"
+    return identify(path, environ), None
 
 
 def _argv(args: argparse.Namespace) -> list[str]:
@@ -61,7 +61,7 @@ def _argv(args: argparse.Namespace) -> list[str]:
 
 
 def online_identity(
-    args: argparse.Namespace, cli_major: int, region: str | None
+    args: argparse.Namespace, cli_major: int, region: str | None, endpoint: str | None = None
 ) -> tuple[dict[str, str], str | None]:
     """STS GetCallerIdentity exactly as the CLI would call it; (identity, botocore's method)."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -69,12 +69,15 @@ def online_identity(
     from ..clisession import cli_session, use_cli_cache
 
     session = cli_session(args.profile, args.region, cli_major)
+    # Exactly the endpoint the real CLI's version uses: awsguard's botocore may read
+    # settings (AWS_ENDPOINT_URL, endpoint_url) that the real CLI does not.
+    session.set_config_variable("ignore_configured_endpoint_urls", True)
     try:
         use_cli_cache(session)
         creds = session.get_credentials()
         method = creds.method if creds else None
         client = session.create_client(
-            "sts", region_name=region or None, endpoint_url=args.endpoint_url
+            "sts", region_name=region or None, endpoint_url=args.endpoint_url or endpoint
         )
         answer = client.get_caller_identity()
     except (BotoCoreError, ClientError) as err:
@@ -92,7 +95,7 @@ def online_identity(
 
 def _rows(res: Any, cli_path: str | None, files: Any) -> list[tuple[str, str, str, str]]:
     rows: list[tuple[str, str, str, str]] = []
-    cli_type = f"v{res.cli_major}"
+    cli_type = res.cli_version or f"v{res.cli_major}"
     rows.append(("cli", cli_path or "(not found)", cli_type, "assumed" if not cli_path else ""))
     if res.profile_from in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
         profile_type, profile_loc = "env", res.profile_from
@@ -131,6 +134,10 @@ def _rows(res: Any, cli_path: str | None, files: Any) -> list[tuple[str, str, st
     rows.append(("region", res.region or "(none)", region_type, region_loc or ""))
     if res.endpoint_url:
         rows.append(("endpoint_url", res.endpoint_url, "", res.endpoint_url_from or ""))
+    if res.sts_endpoint_url and res.sts_endpoint_url != res.endpoint_url:
+        rows.append(("sts_endpoint", res.sts_endpoint_url, "", res.sts_endpoint_url_from or ""))
+    for setting in res.ignored_settings:
+        rows.append(("ignored", setting, res.cli_version or f"v{res.cli_major}", ""))
     if res.expires_at:
         rows.append(("expires", res.expires_at, "", res.expires_from or ""))
     return rows
@@ -168,15 +175,20 @@ def run(args: argparse.Namespace) -> int:
     from ..resolve import resolve
 
     environ = os.environ
-    major, cli_path, note = _cli_major(environ)
+    cli, note = _real_cli(environ)
+    major = cli.major if cli is not None else 1
+    cli_path = cli.path if cli is not None else None
     if note and not args.json:
         print(f"awsguard: {note}", file=sys.stderr)
     files = load_files(environ)
-    res = resolve(parse(_argv(args)), environ, files, major)
+    res = resolve(
+        parse(_argv(args)), environ, files, major,
+        cli_version=cli.version if cli is not None else None,
+    )
 
     identity = None
     if args.online:
-        identity, method = online_identity(args, major, res.region)
+        identity, method = online_identity(args, major, res.region, res.sts_endpoint_url)
         if method != res.source:
             print(
                 f"awsguard: botocore chose credentials from {method}, awsguard predicted "
