@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from . import paths
+from . import vaultindex
 from .record import record
 
 TYPE_CHECKING = False
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 DEFAULT_ROLE_DURATION = 3600
-INDEX_NAME = "vault-index.json"  # the vault's list of what it holds (no secrets)
 
 # Root profiles whose credentials come from somewhere other than a long-term key:
 # botocore handles them, awsguard does not get in the way.
@@ -33,12 +32,7 @@ _OTHER_SOURCES = (
 
 def _key_indexed(profile: str, environ: Mapping[str, str]) -> bool:
     """Whether awsguard's vault holds a key for `profile`; no index file, no vault."""
-    index = os.path.join(paths.xdg_str(environ, "XDG_STATE_HOME", ".local/state"), INDEX_NAME)
-    if not os.path.exists(index):
-        return False
-    from . import vault
-
-    return vault.key_indexed(profile, environ)
+    return vaultindex.key_indexed(profile, environ)
 
 
 @record(frozen=True)

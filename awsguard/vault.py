@@ -29,9 +29,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import paths
+from . import paths, vaultindex
 from .errors import AwsguardError
-from .sessionplan import INDEX_NAME
+from .vaultindex import INDEX_NAME
 from .timefmt import format_time, require_time
 
 SERVICE = "awsguard"
@@ -351,15 +351,7 @@ def index_path(environ: Mapping[str, str] = os.environ) -> Path:
 
 
 def read_index(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
-    try:
-        raw = json.loads(index_path(environ).read_text())
-    except (OSError, ValueError):
-        raw = {}
-    if not isinstance(raw, dict):
-        raw = {}
-    keys = raw.get("keys") if isinstance(raw.get("keys"), dict) else {}
-    sessions = raw.get("sessions") if isinstance(raw.get("sessions"), dict) else {}
-    return {"version": 1, "keys": keys, "sessions": sessions}
+    return vaultindex.read(environ)
 
 
 @contextlib.contextmanager

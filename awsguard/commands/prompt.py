@@ -259,15 +259,16 @@ def _identity_hint(data: object):  # -> IdentityHint | None
 
 
 def vault_index_path(environ: Mapping[str, str]) -> str:
-    return os.path.join(state_dir(environ), "vault-index.json")
+    from .. import vaultindex
+
+    return vaultindex.path(environ)
 
 
 def read_sessions(environ: Mapping[str, str]):  # -> list[SessionHint]
     """awsguard's MFA and role sessions from the index beside the keyring (no keyring access)."""
-    data = _read_json(vault_index_path(environ))
-    sessions = data.get("sessions") if isinstance(data, dict) else None
-    if not isinstance(sessions, dict):
-        return []
+    from .. import vaultindex
+
+    sessions = vaultindex.read(environ)["sessions"]
     from ..prompt import SessionHint
 
     found = []
