@@ -34,3 +34,10 @@ def test_policy_case(case: dict) -> None:
     result = evaluate(parse_input(case["input"]))
     got = {"decision": result.decision.value, "blocked_by": result.blocked_by}
     assert got == case["expect"], f"{case['rule']}\n{result.explanation}"
+
+
+def test_issue17_cases_each_cite_their_documentation_section() -> None:
+    cited = [case for path in sorted(CASES_DIR.glob("issue17_*.json"))
+             for case in json.loads(path.read_text())["cases"]]
+    assert len(cited) >= 60
+    assert all(case.get("source") for case in cited)
