@@ -127,10 +127,37 @@ def socket_targets(address: str) -> list[str | bytes]:
 
 # --- D-Bus wire format (little endian) ------------------------------------------------------
 
-_ALIGN = {"y": 1, "b": 4, "n": 2, "q": 2, "i": 4, "u": 4, "x": 8, "t": 8, "d": 8,
-          "s": 4, "o": 4, "g": 1, "a": 4, "(": 8, "{": 8, "v": 1, "h": 4}
-_FIXED = {"y": "B", "b": "I", "n": "h", "q": "H", "i": "i", "u": "I", "x": "q", "t": "Q",
-          "d": "d", "h": "I"}
+_ALIGN = {
+    "y": 1,
+    "b": 4,
+    "n": 2,
+    "q": 2,
+    "i": 4,
+    "u": 4,
+    "x": 8,
+    "t": 8,
+    "d": 8,
+    "s": 4,
+    "o": 4,
+    "g": 1,
+    "a": 4,
+    "(": 8,
+    "{": 8,
+    "v": 1,
+    "h": 4,
+}
+_FIXED = {
+    "y": "B",
+    "b": "I",
+    "n": "h",
+    "q": "H",
+    "i": "i",
+    "u": "I",
+    "x": "q",
+    "t": "Q",
+    "d": "d",
+    "h": "I",
+}
 
 
 def _one_type(signature: str, start: int) -> int:
@@ -248,14 +275,18 @@ METHOD_CALL, METHOD_RETURN, ERROR = 1, 2, 3
 
 
 def method_call(
-    serial: int, destination: str, path: str, interface: str, member: str,
-    signature: str = "", args: tuple = (),
+    serial: int,
+    destination: str,
+    path: str,
+    interface: str,
+    member: str,
+    signature: str = "",
+    args: tuple = (),
 ) -> bytes:
     body = _Writer()
     for part, value in zip(split_signature(signature), args, strict=True):
         body.write(part, value)
-    fields = [(1, ("o", path)), (2, ("s", interface)), (3, ("s", member)),
-              (6, ("s", destination))]
+    fields = [(1, ("o", path)), (2, ("s", interface)), (3, ("s", member)), (6, ("s", destination))]
     if signature:
         fields.append((8, ("g", signature)))
     head = _Writer()
@@ -320,6 +351,10 @@ class Connection:
             raise Unavailable(f"cannot connect to the session bus ({_reason(last)})")
         try:
             self._authenticate()
+        except Unavailable as err:
+            self.close()
+            # dbus-daemon hangs up on a peer of another user before answering.
+            raise Unavailable(f"the session bus refused this user's connection ({err})") from None
         except BaseException:
             self.close()
             raise
@@ -335,7 +370,8 @@ class Connection:
         except OSError as err:
             raise Unavailable(f"the session bus connection failed ({_reason(err)})") from None
         if not chunk:
-            raise Unavailable("the session bus closed the connection")
+            # dbus-daemon hangs up on a peer that is not the bus's own user.
+            raise Unavailable("the session bus closed the connection; is it another user's?")
         return chunk
 
     def _send(self, data: bytes) -> None:
@@ -355,14 +391,20 @@ class Connection:
             if len(line) > 4096:
                 raise Unavailable("the session bus sent an unexpected greeting")
         if not line.startswith(b"OK "):
-            raise Unavailable("the session bus refused this user (SASL EXTERNAL rejected)")
+            raise Unavailable("SASL EXTERNAL rejected")
         self._send(b"BEGIN\r\n")
 
-    def send(self, destination: str, path: str, interface: str, member: str,
-             signature: str = "", args: tuple = ()) -> int:
+    def send(
+        self,
+        destination: str,
+        path: str,
+        interface: str,
+        member: str,
+        signature: str = "",
+        args: tuple = (),
+    ) -> int:
         self.serial += 1
-        self._send(method_call(self.serial, destination, path, interface, member,
-                               signature, args))
+        self._send(method_call(self.serial, destination, path, interface, member, signature, args))
         return self.serial
 
     def reply(self, serial: int) -> tuple:
@@ -401,7 +443,9 @@ def _reason(err: BaseException | None) -> str:
 
 
 def read_secret(
-    service: str, username: str, environ: Mapping[str, str] = os.environ,
+    service: str,
+    username: str,
+    environ: Mapping[str, str] = os.environ,
     timeout: float = TIMEOUT,
 ) -> str | None:
     """The secret `keyring.get_password(service, username)` would return, or None.
@@ -414,12 +458,20 @@ def read_secret(
     bus = Connection(bus_address(environ), timeout)
     try:
         # Three round trips: auth; Hello + OpenSession + SearchItems pipelined; GetSecret.
-        hello = bus.send("org.freedesktop.DBus", "/org/freedesktop/DBus",
-                         "org.freedesktop.DBus", "Hello")
-        opened = bus.send(SECRETS, SECRETS_PATH, SS + "Service", "OpenSession", "sv",
-                          ("plain", ("s", "")))
-        search = bus.send(SECRETS, DEFAULT_COLLECTION, SS + "Collection", "SearchItems",
-                          "a{ss}", ({"username": username, "service": service},))
+        hello = bus.send(
+            "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello"
+        )
+        opened = bus.send(
+            SECRETS, SECRETS_PATH, SS + "Service", "OpenSession", "sv", ("plain", ("s", ""))
+        )
+        search = bus.send(
+            SECRETS,
+            DEFAULT_COLLECTION,
+            SS + "Collection",
+            "SearchItems",
+            "a{ss}",
+            ({"username": username, "service": service},),
+        )
         try:
             bus.reply(hello)
             session = bus.reply(opened)[1]
@@ -436,13 +488,20 @@ def read_secret(
                 if "IsLocked" in err.name:
                     raise Unavailable("the keyring is locked") from None
                 # A parallel writer replaced the item (delete + create): search again.
-                if attempt == 2 or "UnknownObject" not in err.name and "NoSuchObject" not in (
-                    err.name
+                if (
+                    attempt == 2
+                    or "UnknownObject" not in err.name
+                    and "NoSuchObject" not in (err.name)
                 ):
                     raise Unavailable(f"the Secret Service said {_short(err)}") from None
-                items = bus.call(SECRETS, DEFAULT_COLLECTION, SS + "Collection",
-                                 "SearchItems", "a{ss}",
-                                 ({"username": username, "service": service},))[0]
+                items = bus.call(
+                    SECRETS,
+                    DEFAULT_COLLECTION,
+                    SS + "Collection",
+                    "SearchItems",
+                    "a{ss}",
+                    ({"username": username, "service": service},),
+                )[0]
                 if not items:
                     return None
         _session, _params, value, _content_type = secret[0]

@@ -57,7 +57,8 @@ CASES: dict[str, tuple[list[str], dict[str, str]]] = {
     "cached MFA session, keyring pkg": (READ, {"AWS_PROFILE": "dev", "AWSGUARD_FAST_KEYRING": "0"}),
     "cached role session": (READ, {"AWS_PROFILE": "admin"}),
     "cached role session, keyring pkg": (
-        READ, {"AWS_PROFILE": "admin", "AWSGUARD_FAST_KEYRING": "0"}
+        READ,
+        {"AWS_PROFILE": "admin", "AWSGUARD_FAST_KEYRING": "0"},
     ),
 }
 # Targets from issue 14: (what the figure is measured against, ms).
@@ -145,8 +146,11 @@ def main() -> int:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--prefix", type=Path, help="an existing install.sh prefix")
     where.add_argument("--repo", action="store_true", help="run this checkout, no install")
-    parser.add_argument("--real-cli", action="store_true",
-                        help="also time the real AWS CLI v1 (against moto), direct and shimmed")
+    parser.add_argument(
+        "--real-cli",
+        action="store_true",
+        help="also time the real AWS CLI v1 (against moto), direct and shimmed",
+    )
     args = parser.parse_args()
 
     if args.repo:
@@ -167,8 +171,9 @@ def main() -> int:
         env = base_env(home, f"{bin_dir}:{real_bin}:/usr/bin:/bin")
         env["DBUS_SESSION_BUS_ADDRESS"] = service.bus_address
         env["AWSGUARD_REAL_AWS"] = "/bin/true"
-        subprocess.run([sys.executable, "-c", STORE], env={**env, "PYTHONPATH": str(REPO)},
-                       check=True)
+        subprocess.run(
+            [sys.executable, "-c", STORE], env={**env, "PYTHONPATH": str(REPO)}, check=True
+        )
         shim = str(bin_dir / "aws")
         runs: dict[str, list[float]] = {name: [] for name in CASES}
         runs["/bin/true"] = []
@@ -176,8 +181,9 @@ def main() -> int:
         runs["python -IS -c pass"] = []
         jobs = [(name, [shim, *argv], {**env, **extra}) for name, (argv, extra) in CASES.items()]
         jobs.append(("/bin/true", ["/bin/true", *READ], env))
-        jobs.append(("credential-process kr",
-                     [str(bin_dir / "awsguard"), "credential-process", "kr"], env))
+        jobs.append(
+            ("credential-process kr", [str(bin_dir / "awsguard"), "credential-process", "kr"], env)
+        )
         jobs.append(("python -IS -c pass", [sys.executable, "-IS", "-c", "pass"], env))
         for _, argv, job_env in jobs:  # warm: page cache, realcli cache, plan cache
             timed(argv, job_env)
@@ -188,8 +194,10 @@ def main() -> int:
                 runs[name].append(timed(argv, job_env))
         true_ms = median_ms(runs["/bin/true"])
         plain_ms = median_ms(runs["full pipeline, plaintext"])
-        print(f"{args.runs} alternating rounds; medians in ms; the real CLI is /bin/true "
-              f"({true_ms:.1f} ms)")
+        print(
+            f"{args.runs} alternating rounds; medians in ms; the real CLI is /bin/true "
+            f"({true_ms:.1f} ms)"
+        )
         print(f"{'case':34} {'median':>8} {'own cost':>9} {'over plain':>11}  target")
         for name in [*CASES, "credential-process kr", "python -IS -c pass"]:
             ms = median_ms(runs[name])
@@ -223,17 +231,23 @@ def main() -> int:
                 if extra.get("AWS_PROFILE") == "admin":
                     # Direct, the CLI would need the MFA code: give it the role session's
                     # keys (what the shim injects) so both sides make the same call.
-                    direct_env.update({"AWS_ACCESS_KEY_ID": "ASIAEXAMPLEROLE00001",
-                                       "AWS_SECRET_ACCESS_KEY": "role-bench-secret",
-                                       "AWS_SESSION_TOKEN": "role-bench-token"})
+                    direct_env.update(
+                        {
+                            "AWS_ACCESS_KEY_ID": "ASIAEXAMPLEROLE00001",
+                            "AWS_SECRET_ACCESS_KEY": "role-bench-secret",
+                            "AWS_SESSION_TOKEN": "role-bench-token",
+                        }
+                    )
                     direct_env.pop("AWS_PROFILE")
                 shim_times: list[float] = []
                 real_times: list[float] = []
                 timed([shim, *argv], job_env)
                 timed([real, *argv], direct_env)
                 for i in range(max(5, args.runs // 3)):
-                    order = [([shim, *argv], job_env, shim_times),
-                             ([real, *argv], direct_env, real_times)]
+                    order = [
+                        ([shim, *argv], job_env, shim_times),
+                        ([real, *argv], direct_env, real_times),
+                    ]
                     for argv_, env_, bucket in order[::-1] if i % 2 else order:
                         bucket.append(timed(argv_, env_))
                 r, s = median_ms(real_times), median_ms(shim_times)
