@@ -167,6 +167,23 @@ PY=$(find_python) || die "awsguard needs Python 3.10 or newer with the venv modu
 apt install python3 python3-venv; macOS: brew install python) or point AWSGUARD_PYTHON at it."
 
 if [ "$UNINSTALL" = 1 ]; then
+    # Profiles `awsguard import` moved into the keyring point at this install's launcher:
+    # removing it would strand them. They go back first (awsguard unimport --all).
+    CREDS=${AWS_SHARED_CREDENTIALS_FILE:-$HOME/.aws/credentials}
+    case "$CREDS" in "~/"*) CREDS="$HOME/${CREDS#\~/}" ;; esac
+    if [ -f "$CREDS" ] && grep -qE '^# awsguard import .* moved to the OS keyring \(service awsguard\)|^credential_process *= *.*awsguard.* credential-process ' "$CREDS"; then
+        if [ -t 0 ] && [ -x "$BIN/awsguard" ]; then
+            printf 'install.sh: %s holds profiles imported into the keyring by awsguard.\n' "$CREDS"
+            printf 'install.sh: run `awsguard unimport --all` now to put their keys back? [y/N] '
+            read -r answer || answer=""
+            case "$answer" in
+                y|Y|yes|YES) "$BIN/awsguard" unimport --all || die "awsguard unimport --all failed; nothing was uninstalled." ;;
+                *) die "nothing was uninstalled: $CREDS still uses awsguard for imported profiles. Run \`awsguard unimport --all\` first." ;;
+            esac
+        else
+            die "nothing was uninstalled: $CREDS holds profiles imported into the keyring by awsguard, which would stop working. Run \`awsguard unimport --all\` first (it puts the keys back), then uninstall."
+        fi
+    fi
     while IFS=$'\t' read -r shell file; do
         if [ -f "$file" ] && grep -qF "$MARK" "$file"; then
             rc_edit remove "$file"

@@ -1,22 +1,34 @@
-"""`awsguard credential-process PROFILE`: a keyring key for AWS SDKs, outside the shim."""
+"""`awsguard credential-process PROFILE`: the profile's session for AWS SDKs, outside the shim."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
+import subprocess
 import sys
 
-from ..errors import AwsguardError
+from .. import timefmt
+from ..errors import EXIT_REFUSED, AwsguardError
 
 NAME = "credential-process"
-HELP = "print a profile's keyring key in the credential_process format (for AWS SDKs)"
+HELP = "print a profile's credentials (MFA or role session, or keyring key) for AWS SDKs"
 DESCRIPTION = """\
-For `credential_process = awsguard credential-process PROFILE` in an AWS
-profile: prints the profile's long-term key from the OS keyring as the JSON the
-AWS SDKs and CLI read from a credential process (Version 1). This is how
-programs that do not go through the aws shim (SDK scripts, Terraform) keep
-working after `awsguard import`. It refuses to print to a terminal.
+For `credential_process = /path/to/awsguard credential-process PROFILE` in an
+AWS profile (what `awsguard import` writes): prints the JSON the AWS SDKs and
+CLIs read from a credential process (Version 1). For a profile whose sessions
+awsguard manages it is the MFA or role session the aws shim would use, renewed
+when it nears its end, with its Expiration; otherwise the long-term key kept in
+the keyring.
+
+When a new MFA session needs a code: from `mfa_process` in awsguard's config,
+else the terminal, else a graphical prompt (zenity, kdialog, or osascript on
+macOS) when there is a display; otherwise it fails with one line saying to run
+`awsguard mfa PROFILE`. It refuses to print to a terminal.
 """
+
+GUI_TIMEOUT = 120
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import vault
+    from .. import awsconfig, sessions, tty, vault
 
     if sys.stdout.isatty():
         raise AwsguardError(
@@ -32,16 +44,115 @@ def run(args: argparse.Namespace) -> int:
             "pipe; it does not print it to a terminal. Use `awsguard sessions` or "
             "`aws sts get-caller-identity` to see which key is in use."
         )
-    key = vault.load_key(args.profile)
-    if key is None:
-        raise AwsguardError(
-            f"the keyring holds no key for profile {args.profile!r}. Store it with "
-            f"`awsguard add {args.profile}`."
-        )
-    document = {
+    environ = os.environ
+    profile = args.profile
+    files = awsconfig.load_files(environ)
+    chain = sessions.plan_chain(profile, files, environ)
+    if chain is None:
+        key = vault.load_key(profile)
+        if key is None:
+            raise AwsguardError(
+                f"the keyring holds no key for profile {profile!r}. Store it with "
+                f"`awsguard add {profile}`."
+            )
+        _print({"Version": 1, "AccessKeyId": key.access_key_id,
+                "SecretAccessKey": key.secret_access_key})
+        return 0
+    settings = sessions.load_settings(environ)
+    ci = environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
+    interactive = not ci and tty.has_terminal()
+    ask_code = None
+    if not interactive and not settings.mfa_process and not ci:
+        ask_code = graphical_prompt(environ)
+        interactive = ask_code is not None
+    broker = sessions.Broker(chain, files, environ, settings, interactive, ask_code=ask_code)
+    try:
+        creds = broker.credentials()
+    except AwsguardError as err:
+        if err.exit_code == EXIT_REFUSED and str(err) == str(
+            sessions.needs_code_error(profile, chain)
+        ):
+            raise AwsguardError(
+                f"profile {profile!r} needs a new MFA session and nothing here can ask for "
+                f"the code: run `awsguard mfa {profile}` in a terminal.",
+                exit_code=EXIT_REFUSED,
+            ) from None
+        raise
+    document: dict[str, object] = {
         "Version": 1,
-        "AccessKeyId": key.access_key_id,
-        "SecretAccessKey": key.secret_access_key,
+        "AccessKeyId": creds.access_key_id,
+        "SecretAccessKey": creds.secret_access_key,
     }
-    sys.stdout.write(json.dumps(document) + "\n")
+    if creds.session_token:
+        document["SessionToken"] = creds.session_token
+    if creds.expiration is not None:
+        document["Expiration"] = timefmt.format_time(creds.expiration)
+    _print(document)
     return 0
+
+
+def _print(document: dict[str, object]) -> None:
+    sys.stdout.write(json.dumps(document) + "\n")
+    sys.stdout.flush()
+
+
+# --- a code without a terminal ---------------------------------------------------------------
+
+
+def graphical_prompt(environ: os._Environ[str] | dict[str, str]):  # noqa: ANN201
+    """A function asking for the code in a desktop dialog, or None when there is none."""
+    path = environ.get("PATH", os.defpath)
+    if sys.platform == "darwin":
+        found = shutil.which("osascript", path=path)
+        if found:
+            return lambda profile, serial: _osascript(found, profile, serial)
+        return None
+    if not (environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY")):
+        return None
+    for name in ("zenity", "kdialog"):
+        found = shutil.which(name, path=path)
+        if found:
+            return lambda profile, serial, f=found, n=name: _dialog(f, n, profile, serial)
+    return None
+
+
+def _question(profile: str, serial: str) -> str:
+    device = serial.rsplit("/", 1)[-1] if serial else "device"
+    safe = "".join(ch for ch in f"{profile} ({device})" if ch.isprintable())
+    return f"awsguard: MFA code for {safe}"
+
+
+def _dialog(program: str, name: str, profile: str, serial: str) -> str:
+    text = _question(profile, serial)
+    if name == "zenity":
+        argv = [program, "--entry", "--title", "awsguard", "--text", text]
+    else:
+        argv = [program, "--title", "awsguard", "--inputbox", text]
+    return _read_code(argv)
+
+
+def _osascript(program: str, profile: str, serial: str) -> str:
+    text = _question(profile, serial).replace("\\", "").replace('"', "'")
+    script = (
+        f'text returned of (display dialog "{text}" default answer "" '
+        'with title "awsguard" buttons {"Cancel", "OK"} default button "OK")'
+    )
+    return _read_code([program, "-e", script])
+
+
+def _read_code(argv: list[str]) -> str:
+    from ..tty import PromptAborted, normalise_mfa_code
+
+    try:
+        done = subprocess.run(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, timeout=GUI_TIMEOUT, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as err:
+        raise PromptAborted(f"the MFA code dialog failed ({type(err).__name__}).") from None
+    if done.returncode != 0:
+        raise PromptAborted("the MFA code dialog was cancelled.")
+    code = normalise_mfa_code(done.stdout.decode(errors="replace").strip())
+    if code is None:
+        raise PromptAborted("the MFA code dialog did not return 6 digits.")
+    return code

@@ -35,7 +35,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import awsconfig, sessions, timefmt, tty
+    from .. import awsconfig, sessions, timefmt, tty, vault
 
     environ = os.environ
     profile = args.profile or sessions.default_profile(environ)
@@ -62,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
             f"{files.config_path}, with a long-term key in the keyring (awsguard add) or "
             "the credentials file."
         )
+    # The session is kept in the keyring: find out it is usable before a one-time code
+    # is asked for or spent at STS.
+    vault.check_usable()
     broker = sessions.Broker(
         chain,
         files,

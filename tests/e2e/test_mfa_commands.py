@@ -101,7 +101,7 @@ def test_import_moves_keys_to_the_keyring_and_the_cli_still_works(world: dict) -
     text = path.read_text()
     assert "plain-long-term-secret" not in text and "other-long-term-secret" not in text
     assert "AKIAEXAMPLEPLAIN0001" not in text
-    assert "credential_process = awsguard credential-process plain" in text
+    assert f"credential_process = {AWSGUARD} credential-process plain" in text
     assert "temp-secret" in text  # session credentials are not long-term keys: left alone
     assert "# my keys" in text and "region = us-east-2" in text
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
