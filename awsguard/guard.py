@@ -360,9 +360,133 @@ def _depends_on_values(inv: Invocation) -> bool:
     return depends_on_values(inv)
 
 
+def auto_prompt_switch(
+    inv: Invocation, environ: dict[str, str], real: str
+) -> str | None:
+    """The switch that makes the real CLI compose the command itself (AWS CLI v2's
+    auto-prompt), or None. Mirrors the CLI's own order (awscli/autoprompt/core.py):
+    `help` or `--version` anywhere turn it off, then `--no-cli-auto-prompt`, then
+    `--cli-auto-prompt`, then AWS_CLI_AUTO_PROMPT, then the profile's cli_auto_prompt;
+    `on` and `on-partial` prompt. Cheap when none is set: no file is parsed."""
+    # The CLI looks for these exact words in its argv, before parsing it: an
+    # abbreviation (`--cli-auto`) does not switch the prompt on.
+    words = inv.argv
+    if "help" in words or "--version" in words or "--no-cli-auto-prompt" in words:
+        return None
+    if "--cli-auto-prompt" in words:
+        switch = "--cli-auto-prompt"
+    elif "AWS_CLI_AUTO_PROMPT" in environ:
+        value = environ["AWS_CLI_AUTO_PROMPT"].strip().lower()
+        if value not in ("on", "on-partial"):
+            return None
+        switch = f"AWS_CLI_AUTO_PROMPT={value}"
+    else:
+        switch = _profile_auto_prompt(inv, environ)
+        if switch is None:
+            return None
+    from .resolve import cli_honours
+
+    cli = realcli.identify(real, environ)
+    return switch if cli_honours("auto-prompt", cli.major, cli.version) else None
+
+
+def _profile_auto_prompt(inv: Invocation, environ: dict[str, str]) -> str | None:
+    home = environ.get("HOME") or os.path.expanduser("~")
+    path = environ.get("AWS_CONFIG_FILE") or os.path.join(home, ".aws", "config")
+    try:
+        from . import safefs
+
+        if b"cli_auto_prompt" not in safefs.read_outside(os.path.expanduser(path)):
+            return None
+    except OSError:
+        return None
+    from . import awsconfig
+
+    files = awsconfig.load_files(environ)
+    # Only v2 reads it, so the profile is v2's: --profile, AWS_PROFILE, AWS_DEFAULT_PROFILE.
+    name = (
+        inv.profile
+        or environ.get("AWS_PROFILE")
+        or environ.get("AWS_DEFAULT_PROFILE")
+        or "default"
+    )
+    value = str(files.profile(name).get("cli_auto_prompt", "")).strip().lower()
+    if value not in ("on", "on-partial"):
+        return None
+    return f"cli_auto_prompt = {value} in profile {name}"
+
+
+class _Composed:
+    """The invocation as the confirmation sees it under auto-prompt: whatever was typed
+    (even nothing, or `configure`), the CLI may go on to call AWS."""
+
+    def __init__(self, inv: Invocation) -> None:
+        self._inv = inv
+
+    calls_aws = True
+
+    def __getattr__(self, name: str):
+        return getattr(self._inv, name)
+
+
+def _run_auto_prompt(pipe: Pipeline, switch: str) -> int:
+    """The CLI will choose the command inside its own prompt: show who it runs as and
+    ask first (risk `interactive`); without a terminal, refuse (the prompt needs one)."""
+    from .risk import Classification, Risk
+
+    inv = pipe.invocation
+    pipe.classification = Classification(
+        Risk.INTERACTIVE,
+        inv.service,
+        "auto-prompt: the command is chosen inside the CLI and cannot be checked",
+        None,
+        f"{switch} turns on the AWS CLI's auto-prompt: the command is chosen inside "
+        "the CLI and cannot be checked",
+    )
+    try:
+        pipe.load_config()
+        if pipe.config_error:
+            return pipe.refuse_unconfirmable("the awsguard config cannot be read")
+        pipe.resolve()
+        status = pipe.report_conflicts()
+        if status is not None:
+            return status
+        status = pipe.sessions()
+        if status is not None:
+            return status
+        level = "confirm"
+        if pipe.config is not None:
+            level = pipe.config.plan(pipe.classification, pipe.resolution, None, inv).level
+        if level != "never":
+            from . import tty
+
+            if not tty.has_terminal():
+                _warn(
+                    f"refused: {switch} lets the AWS CLI choose the command in its own "
+                    "prompt, where awsguard cannot check it, and there is no terminal to "
+                    "ask on (the prompt needs one too). The AWS CLI did not run."
+                )
+                return EXIT_REFUSED
+        pipe.invocation = _Composed(inv)  # type: ignore[assignment]
+        status = pipe.confirm()
+        if status is not None:
+            return status
+    except Exception as err:  # noqa: BLE001 - fail closed: the command is unknown
+        if _debug():
+            raise
+        return pipe.refuse_unconfirmable(f"awsguard failed: {_oneline(err)}")
+    status = realcli.run_real(pipe.real, pipe.child_argv, pipe.child_env)
+    pipe.audit(status)
+    return realcli.exit_like(status)
+
+
 def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
     pipe = Pipeline(real, argv, environ)
     inv = pipe.invocation
+    # AWS CLI v2's auto-prompt: the command is composed inside the CLI, unseen.
+    switch = auto_prompt_switch(inv, environ, real)
+    if switch is not None:
+        return _run_auto_prompt(pipe, switch)
     # `--version`, help, `configure`, completion: nothing to guard, nothing to say;
     # except `configure set`/`import` over a profile's credentials (risk.py decides).
     if not inv.calls_aws and not _guarded_local_change(pipe):
