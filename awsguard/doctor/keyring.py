@@ -1,0 +1,81 @@
+"""Group 9, the keyring: whether the OS keyring can store and read a test secret, and
+whether this setup needs one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from .common import Check, FAIL, KEYRING_SERVICE, OK, _oneline
+
+
+# --- 9. the keyring ------------------------------------------------------------------------
+
+
+@dataclass
+class KeyringFacts:
+    backend: str | None = None
+    ok: bool = False
+    problem: str | None = None  # the paragraph to show when it is unusable
+
+
+def gather_keyring() -> KeyringFacts:
+    """Store, read back and delete a random test secret under the service awsguard-doctor."""
+    import secrets
+
+    from .. import vault
+
+    facts = KeyringFacts()
+    try:
+        backend = vault._backend()
+    except Exception as err:  # noqa: BLE001 - vault raises AwsguardError with the paragraph
+        facts.problem = str(err)
+        return facts
+    facts.backend = f"{type(backend).__module__}.{type(backend).__name__}"
+    item = f"probe-{os.getpid()}"
+    value = secrets.token_hex(16)
+    step = "writing to"
+    try:
+        backend.set_password(KEYRING_SERVICE, item, value)
+        step = "reading from"
+        read = backend.get_password(KEYRING_SERVICE, item)
+        step = "deleting from"
+        backend.delete_password(KEYRING_SERVICE, item)
+    except Exception as err:  # noqa: BLE001 - D-Bus, OS and keyring errors alike
+        facts.problem = _keyring_paragraph(vault, f"{step} the keyring failed with "
+                                           f"{facts.backend}: {_oneline(err)}")
+        return facts
+    if read != value:
+        facts.problem = _keyring_paragraph(
+            vault, f"{facts.backend} gave back a different value than it stored"
+        )
+        return facts
+    facts.ok = True
+    return facts
+
+
+def _keyring_paragraph(vault: Any, detail: str) -> str:
+    make = getattr(vault, "_unusable", None)
+    if make is not None:
+        return str(make(detail))
+    return f"no usable OS keyring: {detail}."
+
+
+def check_keyring(facts: KeyringFacts) -> Check:
+    if facts.ok:
+        return Check(
+            "keyring.backend",
+            OK,
+            f"{facts.backend} stored, read back and deleted a test secret",
+            (f"service {KEYRING_SERVICE}",),
+        )
+    paragraph = facts.problem or "no usable OS keyring."
+    cut = paragraph.find(" awsguard keeps")
+    summary = paragraph[:cut].rstrip(".") if cut > 0 else paragraph.split(". ")[0]
+    ways = paragraph.find("Ways out:")
+    fix = paragraph[ways:] if ways >= 0 else paragraph
+    evidence = [f"backend {facts.backend}"] if facts.backend else []
+    evidence.append(paragraph)
+    return Check("keyring.backend", FAIL, summary, tuple(evidence), fix)
