@@ -645,7 +645,7 @@ def shutdown_terminates(params: dict[str, Any]) -> str | None:
 
 
 def scaled_to_zero(*members: str, what: str = "capacity") -> Predicate:
-    @_members(*members[:1])
+    @_members(*dict.fromkeys(member.split(".")[0] for member in members))
     def test(params: dict[str, Any]) -> str | None:
         for member in members:
             path = member.split(".")
@@ -990,7 +990,7 @@ RULES: dict[str, tuple[tuple[str, Predicate], ...]] = {
         ),
         (AUDIT_OFF, elb_attribute("access_logs.s3.enabled", "false", "turns access logs off")),
     ),
-    "ecs update-service": ((DESTRUCTIVE, scaled_to_zero("DesiredCount", what="task")),),
+    "ecs update-service": ((DESTRUCTIVE, scaled_to_zero("desiredCount", what="task")),),
     "autoscaling update-auto-scaling-group": (
         (DESTRUCTIVE, scaled_to_zero("DesiredCapacity", "MaxSize", what="instance")),
     ),
