@@ -293,6 +293,7 @@ class Pipeline:
                 region=event.region or (res.region if res else None),
                 access_key=event.access_key or (res.access_key_id if res else None),
                 expires_at=res.expires_at if res else None,
+                profile_has_mfa=bool(res.mfa_serial) if res else None,
             )
             diagnosis = explain.diagnose(
                 event.aws_exception,

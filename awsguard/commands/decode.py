@@ -86,6 +86,19 @@ def decode_message(client, encoded: str) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..explain.failures import is_world_failure, one_line
+
+    try:
+        return _run(args)
+    except AwsguardError:
+        raise
+    except Exception as err:
+        if is_world_failure(err):
+            raise one_line(err, "STS DecodeAuthorizationMessage") from None
+        raise
+
+
+def _run(args: argparse.Namespace) -> int:
     from ..explain import decoded
 
     text = sys.stdin.read() if args.encoded == "-" else args.encoded

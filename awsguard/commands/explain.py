@@ -30,6 +30,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..explain.failures import is_world_failure, one_line
+
+    try:
+        return _run(args)
+    except AwsguardError:
+        raise
+    except Exception as err:
+        if is_world_failure(err):
+            raise one_line(err, "explaining the failure") from None
+        raise
+
+
+def _run(args: argparse.Namespace) -> int:
     from .. import explain
 
     if args.message is not None:
@@ -39,6 +52,13 @@ def run(args: argparse.Namespace) -> int:
                 "--message got no text: pass the error message, or '-' and pipe it on stdin."
             )
         diagnosis = explain.diagnose_text(text)
+        if diagnosis.code is None and diagnosis.category == "not-authorization":
+            first = " ".join(text.split())[:80]
+            raise AwsguardError(
+                f"not an AWS error: {first!r} has no AWS error code or access message that "
+                "awsguard knows. Paste the whole error the CLI or SDK printed (for example "
+                "'An error occurred (AccessDenied) when calling ...')."
+            )
     else:
         diagnosis = explain.load_last()
         if diagnosis is None:
@@ -53,5 +73,6 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(diagnosis.as_dict(), indent=2))
     else:
-        print(explain.render(diagnosis, max_hints=len(diagnosis.hints)))
+        # The same block the shim printed live (JSON carries every hint).
+        print(explain.render(diagnosis))
     return 0

@@ -63,8 +63,10 @@ def load_last(environ: Mapping[str, str] = os.environ) -> Diagnosis | None:
     """The last diagnosis the shim saved, or None when there is none (or it is unreadable)."""
     import json
 
+    from .. import paths
+
     try:
-        data = json.loads(_last_path(environ).read_text())
+        data = json.loads(paths.read_private(_last_path(environ)))  # ours only (safefs)
         from .advice import Diagnosis
 
         return Diagnosis.from_dict(data)

@@ -14,6 +14,7 @@ CATEGORIES = (
     "implicit-deny",
     "expired-credentials",
     "invalid-credentials",
+    "no-credentials",
     "signature-mismatch",
     "clock-skew",
     "mfa-required",
@@ -58,6 +59,9 @@ class DiagnosisContext:
     region: str | None = None
     access_key: str | None = None  # masked
     expires_at: str | None = None
+    # Whether the profile (or a profile it chains through) has an mfa_serial, so that
+    # `awsguard mfa PROFILE` applies; None when not known.
+    profile_has_mfa: bool | None = None
 
 
 @dataclass
@@ -82,6 +86,7 @@ class Diagnosis:
     profile: str | None = None
     region: str | None = None
     clock_skew_seconds: float | None = None
+    profile_has_mfa: bool | None = None
 
     @property
     def is_auth_failure(self) -> bool:
@@ -141,6 +146,8 @@ def _category(
 ) -> str:
     skew = context.clock_skew_seconds
     skewed = skew is not None and abs(skew) >= SKEW_LIMIT_SECONDS
+    if codes.normalize(code) == "NoCredentials":
+        return "no-credentials"
     if family is None:
         return "region" if _region_problem(code, message, facts) else "not-authorization"
     if _region_problem(code, message, facts):
@@ -233,6 +240,26 @@ def _opts(context: DiagnosisContext, region: str | None) -> list[str]:
     return extra
 
 
+def _mfa_command(context: DiagnosisContext) -> str | None:
+    """`awsguard mfa PROFILE`, only when that profile has an MFA device to use."""
+    if context.profile and context.profile_has_mfa:
+        return _cmd("awsguard", "mfa", context.profile)
+    return None
+
+
+def _configure_list(context: DiagnosisContext) -> str:
+    """`aws configure list` shows where the keys in use come from; with keys from the
+    environment, --profile would show the profile's instead of the ones that failed."""
+    if context.credential_source == "env" or not context.profile:
+        return _cmd("aws", "configure", "list")
+    return _cmd("aws", "configure", "list", "--profile", context.profile)
+
+
+ENV_KEYS_UNSET = "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN"
+# The layers where the shape of an Allow (bucket vs object ARN) can be why nothing allowed it.
+_SHAPE_LAYERS = (None, "identity", "resource", "permission-boundary", "session")
+
+
 def _deny_reason(d: Diagnosis, who: str) -> str:
     action = d.action or "this action"
     if d.category == "explicit-deny":
@@ -313,6 +340,7 @@ def _s3_hints(
     action = d.action or ""
     kms_action = action.startswith("kms:")
     api = d.api or ""
+    unnamed = d.policy_type is None
     if kms_action:
         need = (
             "kms:GenerateDataKey"
@@ -335,7 +363,7 @@ def _s3_hints(
             f"{action} applies to object ARNs (arn:aws:s3:::{bucket or 'BUCKET'}/KEY): a statement "
             "whose Resource is only the bucket ARN, without /*, does not grant it."
         )
-    if api in ("HeadObject", "GetObject") or action == "s3:GetObject":
+    if unnamed and (api in ("HeadObject", "GetObject") or action == "s3:GetObject"):
         hints.append(
             "S3 answers 403, not 404, for a key that does not exist when the caller lacks "
             "s3:ListBucket on the bucket: check the key exists before changing policies."
@@ -343,12 +371,12 @@ def _s3_hints(
         hints.append(
             "If the object is encrypted with SSE-KMS, reading it also needs kms:Decrypt on its key."
         )
-    if api in ("PutObject", "CreateMultipartUpload") or action == "s3:PutObject":
+    if unnamed and (api in ("PutObject", "CreateMultipartUpload") or action == "s3:PutObject"):
         hints.append(
             "If the bucket's default encryption is SSE-KMS, writing also needs kms:GenerateDataKey "
             "on the key; a bucket policy may also require encryption headers."
         )
-    if d.policy_type is None and d.category == "implicit-deny":
+    if unnamed and d.category == "implicit-deny":
         if not any(a.startswith("--request-payer") for a in argv):
             hints.append(
                 "If the bucket is Requester Pays, requests from other accounts must say so: "
@@ -367,8 +395,12 @@ def _deny_advice(
     who = d.principal or "the caller"
     d.reason = _deny_reason(d, who)
     prefix = (d.action or "").split(":", 1)[0]
+    layer = d.policy_type
+    # Hints about the shape of an Allow only help when a missing Allow is the cause and the
+    # layer is one such an Allow lives in: never for an explicit Deny or an SCP/RCP/endpoint.
+    missing_allow = d.category in ("implicit-deny", "mfa-required") and layer in _SHAPE_LAYERS
     is_s3 = prefix == "s3" or (d.service or "").lower() == "s3" or service_prefix(d.service) == "s3"
-    if (
+    if missing_allow and (
         is_s3
         or prefix == "kms"
         and (d.api or "") in ("GetObject", "PutObject", "HeadObject", "CopyObject")
@@ -377,12 +409,12 @@ def _deny_advice(
         if d.resource and d.resource.startswith("arn:aws") and ":s3:::" in d.resource:
             bucket = d.resource.split(":::", 1)[1].split("/", 1)[0] or bucket
         d.hints += _s3_hints(d, bucket, key, context.argv)
-    elif prefix == "kms":
+    elif prefix == "kms" and missing_allow and layer in (None, "resource"):
         d.hints.append(
             "KMS checks the key policy first: it must allow the caller, or delegate to IAM by "
             "allowing the account root; a grant can also allow it."
         )
-    if d.action == "sts:AssumeRole":
+    if d.action == "sts:AssumeRole" and missing_allow and layer in (None, "identity", "resource"):
         d.hints.append(
             "Two sides must agree: your identity policy must allow sts:AssumeRole on the role, "
             "and the role's trust policy must name you (and its conditions, such as MFA or "
@@ -424,7 +456,9 @@ def _deny_advice(
     if d.category == "mfa-required" or (
         d.category == "explicit-deny" and d.policy_type == "identity"
     ):
-        d.next_commands.append(_cmd("awsguard", "mfa", context.profile or "PROFILE"))
+        mfa = _mfa_command(context)
+        if mfa:
+            d.next_commands.append(mfa)
     _trail_commands(d, context, region)
 
 
@@ -485,16 +519,14 @@ def _credential_advice(d: Diagnosis, context: DiagnosisContext, region: str | No
                 "They come from AWS_ACCESS_KEY_ID / AWS_SESSION_TOKEN in this shell: get fresh "
                 "ones, or unset them to use your profile."
             )
-            d.next_commands.append(_cmd("awsguard", "mfa", profile or "PROFILE"))
+            d.next_commands.append(ENV_KEYS_UNSET)
+        elif _mfa_command(context):
+            d.next_commands.append(_mfa_command(context))
         else:
-            d.next_commands.append(_cmd("awsguard", "mfa", profile or "PROFILE"))
+            d.next_commands.append(_configure_list(context))
     elif d.category == "invalid-credentials":
         key = f" ({context.access_key})" if context.access_key else ""
-        if codes.normalize(d.code) == "NoCredentials":
-            d.reason = (
-                "the CLI found no credentials in the environment, the profile or the instance."
-            )
-        elif codes.normalize(d.code) == "MissingAuthenticationToken":
+        if codes.normalize(d.code) == "MissingAuthenticationToken":
             d.reason = "the request was not signed: AWS saw no credentials at all."
         else:
             d.reason = (
@@ -507,23 +539,37 @@ def _credential_advice(d: Diagnosis, context: DiagnosisContext, region: str | No
                 "a leftover AWS_SESSION_TOKEN with a long-term key also fails this way."
             )
         d.hints.append("A key of one partition (aws, aws-cn, aws-us-gov) is unknown in the others.")
-        d.next_commands.append(
-            _cmd("aws", "configure", "list", *(["--profile", profile] if profile else []))
+        d.next_commands.append(_configure_list(context))
+    elif d.category == "no-credentials":
+        where = f"profile {profile}" if profile else "the environment, the default profile"
+        d.reason = (
+            f"the CLI found no credentials ({where}, SSO, container or instance role), so no "
+            "request reached AWS."
         )
+        d.hints.append(
+            "Set up keys or SSO for the profile (aws configure, aws configure sso), or pick a "
+            "profile that has them with --profile or AWS_PROFILE."
+        )
+        d.next_commands.append(_configure_list(context))
+        d.next_commands.append(_cmd("aws", "configure", "list-profiles"))
     elif d.category == "signature-mismatch":
         d.reason = (
             "AWS knows the key id but the signature does not match: the secret key does not "
             "belong to this key id, or something changed the request on the way."
         )
         d.hints.append(
-            "Check the secret for a typo or stray whitespace; re-enter it with aws configure."
+            "Check the secret for a typo or stray whitespace"
+            + ("." if source == "env" else "; re-enter it with aws configure.")
         )
         d.hints.append(
             "A proxy that rewrites requests or a wrong --endpoint-url gives the same error."
         )
-        d.next_commands.append(
-            _cmd("aws", "configure", "list", *(["--profile", profile] if profile else []))
-        )
+        if source == "env":
+            d.hints.append(
+                "The key pair comes from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in this "
+                "shell, not from the profile."
+            )
+        d.next_commands.append(_configure_list(context))
         d.next_commands.append("date -u")
     elif d.category == "clock-skew":
         skew = d.clock_skew_seconds
@@ -643,6 +689,7 @@ def diagnose(
         profile=context.profile,
         region=region,
         clock_skew_seconds=skew,
+        profile_has_mfa=context.profile_has_mfa,
     )
     if category in ("explicit-deny", "implicit-deny", "mfa-required"):
         _deny_advice(d, context, facts, region)
@@ -652,7 +699,16 @@ def diagnose(
                 f"aws:MultiFactorAuthAge) refused {d.action or 'it'} for a session without a "
                 "fresh MFA code, or the MFA code itself was refused."
             )
-            d.next_commands.insert(0, _cmd("awsguard", "mfa", context.profile or "PROFILE"))
+            mfa = _mfa_command(context)
+            if mfa:
+                d.next_commands.insert(0, mfa)
+            elif context.credential_source == "env":
+                d.hints.insert(0, "The keys come from the environment: get an MFA session "
+                               "(aws sts get-session-token --serial-number … --token-code …) "
+                               "and export its keys.")
+            else:
+                d.hints.insert(0, "Add mfa_serial to the profile, then `awsguard mfa PROFILE` "
+                               "gets and keeps an MFA session for it.")
             d.next_commands = list(dict.fromkeys(d.next_commands))
     elif category == "not-authorization":
         d.reason = "this is not an authentication or authorization failure."
@@ -701,6 +757,7 @@ def with_layer(
         argv=tuple(argv),
         clock_skew_seconds=d.clock_skew_seconds,
         region=d.region,
+        profile_has_mfa=d.profile_has_mfa,
     )
     new = replace(d, category=category, policy_type=policy_type, hints=[], next_commands=[])
     _deny_advice(new, context, parse_message(d.message or ""), d.region)
@@ -741,6 +798,7 @@ def _headline(d: Diagnosis) -> str:
         "implicit-deny": "no policy allows it",
         "expired-credentials": "expired credentials",
         "invalid-credentials": "credentials AWS does not accept",
+        "no-credentials": "no credentials",
         "signature-mismatch": "signature mismatch",
         "clock-skew": "clock skew",
         "mfa-required": "MFA required",
@@ -753,6 +811,12 @@ def _headline(d: Diagnosis) -> str:
         layer = LAYER_NAMES[d.policy_type].split(" ", 1)[1]  # without "a"/"the"
         label = f"no {layer} allows it"
     code = f" ({d.code})" if d.code else ""
+    if d.category == "no-credentials":
+        return "awsguard: no credentials: the CLI found none, so no request reached AWS"
+    if d.category == "not-authorization":
+        return f"awsguard: AWS error{code}: not an access problem"
+    if codes.normalize(d.code) == "NoRegion":
+        return "awsguard: no region: the CLI sent no request"
     return f"awsguard: access refused{code}: {label}"
 
 

@@ -151,7 +151,8 @@ def test_expired_env_credentials_say_where_they_come_from():
     )
     assert "AWS_SESSION_TOKEN" in " ".join(d.hints)
     assert d.expires_at == "2026-01-01T00:00:00Z"
-    assert "awsguard mfa dev" in d.next_commands
+    # awsguard mfa refreshes the profile's session, which env keys would still shadow.
+    assert d.next_commands == ["unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN"]
 
 
 def test_signature_mismatch_with_known_skew_is_clock_skew():
@@ -167,7 +168,8 @@ def test_signature_mismatch_with_known_skew_is_clock_skew():
 
 
 def test_profile_names_are_shell_quoted_in_next_commands():
-    d = diagnose("ExpiredToken", "expired", context=DiagnosisContext(profile="my team"))
+    d = diagnose("ExpiredToken", "expired",
+                 context=DiagnosisContext(profile="my team", profile_has_mfa=True))
     assert "awsguard mfa 'my team'" in d.next_commands
 
 
