@@ -18,16 +18,12 @@ process killed mid-refresh leaves the old session or the new one.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shlex
 import subprocess
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from . import paths, timefmt, vault
 from .sessionplan import (  # noqa: F401 - plan_chain and its types are this module's API too
@@ -38,6 +34,11 @@ from .sessionplan import (  # noqa: F401 - plan_chain and its types are this mod
     plan_chain,
 )
 from .errors import EXIT_REFUSED, AwsguardError
+from .record import field, record
+
+TYPE_CHECKING = False  # typing costs the shim milliseconds; annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_REFRESH_THRESHOLD = 600
 DEFAULT_MFA_DURATION = 43200
@@ -53,7 +54,7 @@ MFA_PROCESS_TIMEOUT = 120
 # --- settings ([sessions] in awsguard's config.toml) -------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SessionSettings:
     mfa_process: list[str] = field(default_factory=list)
     refresh_threshold: int = DEFAULT_REFRESH_THRESHOLD
@@ -97,6 +98,8 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SessionSettings:
     raw_process = table.get("mfa_process", "")
     if isinstance(raw_process, str):
         try:
+            import shlex
+
             process = shlex.split(raw_process)
         except ValueError as err:
             raise AwsguardError(f"{path}: [sessions] mfa_process: {err}.") from None
@@ -118,7 +121,7 @@ def load_settings(environ: Mapping[str, str] = os.environ) -> SessionSettings:
 # --- credentials for the child -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ChildCredentials:
     """What the real CLI receives in its environment."""
 
@@ -418,6 +421,8 @@ class Broker:
 
 
 def lock_path(item: str, environ: Mapping[str, str] = os.environ) -> Path:
+    import hashlib  # only when a refresh takes a lock: _hashlib costs ms to load
+
     digest = hashlib.sha256(item.encode()).hexdigest()[:24]
     return paths.cache_dir(environ) / "locks" / f"session-{digest}.lock"
 
@@ -589,7 +594,7 @@ def _call_sts(operation: str, profile: str, call: Callable[[], Any]) -> Any:
 # --- listing and logout ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SessionInfo:
     item: str
     kind: str

@@ -24,23 +24,29 @@ import fcntl
 import json
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from . import paths, vaultindex
 from .errors import AwsguardError
+from .record import field, record
 from .vaultindex import INDEX_NAME
 from .timefmt import format_time, require_time
+
+TYPE_CHECKING = False  # typing costs the shim milliseconds; annotations are strings
+if TYPE_CHECKING:
+    from typing import Any
 
 SERVICE = "awsguard"
 
 
 def mask(access_key_id: str) -> str:
+    """redact.mask_key, with "…" for a short test key and "" for none."""
     if len(access_key_id) <= 8:
         return "…" if access_key_id else ""
-    return f"{access_key_id[:4]}…{access_key_id[-4:]}"
+    from .redact import mask_key
+
+    return mask_key(access_key_id) or ""
 
 
 # The index's timestamps: timefmt's one format. `parse_time` here raises on a bad value
@@ -48,7 +54,7 @@ def mask(access_key_id: str) -> str:
 parse_time = require_time
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LongTermKey:
     access_key_id: str
     secret_access_key: str = field(repr=False)
@@ -58,7 +64,7 @@ class LongTermKey:
         return mask(self.access_key_id)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StoredSession:
     """Temporary credentials from STS and what they were made from."""
 
