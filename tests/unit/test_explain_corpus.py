@@ -22,9 +22,10 @@ def _context(raw: dict | None) -> DiagnosisContext | None:
     return DiagnosisContext(**raw)
 
 
-def test_corpus_has_at_least_forty_messages_covering_every_category_and_layer():
+def test_corpus_has_at_least_a_hundred_messages_covering_every_category_and_layer():
     docs = [json.loads(p.read_text()) for p in CASES]
-    assert len(docs) >= 40
+    assert len(docs) >= 100
+    assert all(d.get("source") for d in docs)
     categories = {d["expected"]["category"] for d in docs}
     assert categories == set(CATEGORIES)
     layers = {d["expected"].get("policy_type") for d in docs} - {None}
