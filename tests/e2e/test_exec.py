@@ -313,3 +313,74 @@ def test_credential_process_asks_a_graphical_prompt_when_there_is_a_display(
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["SessionToken"]
     assert "MFA code for dev" in calls.read_text()
+
+
+# --- the JavaScript SDK v3 (from the npm registry), where npm installs it -------------------
+
+JS_SDK_PACKAGE = "@aws-sdk/client-sts@^3"
+JS_WHOAMI = """\
+import { STSClient, GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+const client = new STSClient({});
+const creds = await client.config.credentials();
+const who = await client.send(new GetCallerIdentityCommand({}));
+console.log(JSON.stringify({
+  arn: who.Arn,
+  token: Boolean(creds.sessionToken),
+  keysInEnv: Boolean(process.env.AWS_ACCESS_KEY_ID),
+  server: Boolean(process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI),
+}));
+"""
+
+
+def js_sdk_dir() -> Path:
+    """Where the tests keep the SDK (.ci/run fills the same folder): never the repo."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "awsguard-tests" / "js-sdk-v3"
+
+
+@pytest.fixture(scope="session")
+def js_sdk() -> Path:
+    """A folder with @aws-sdk/client-sts installed and whoami.mjs beside it."""
+    import shutil
+
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node and npm are not installed: the JavaScript SDK tests need them")
+    folder = js_sdk_dir()
+    if not (folder / "node_modules" / "@aws-sdk" / "client-sts").is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix",
+             str(folder), JS_SDK_PACKAGE],
+            capture_output=True, text=True, timeout=300,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"npm could not install {JS_SDK_PACKAGE}: {done.stderr[-300:]}")
+    (folder / "whoami.mjs").write_text(JS_WHOAMI)
+    return folder
+
+
+def node_whoami(js_sdk: Path, env: dict, *exec_args: str) -> dict:
+    env = {**env, "NODE_NO_WARNINGS": "1"}
+    command = ["node", str(js_sdk / "whoami.mjs")]
+    if exec_args:
+        command = [AWSGUARD, "exec", *exec_args, "--", *command]
+    done = run(command, env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_javascript_sdk_reads_exec_and_exec_server(world: dict, js_sdk: Path) -> None:
+    seen = node_whoami(js_sdk, world, "--profile", "admin")
+    assert seen == {"arn": ADMIN_ARN, "token": True, "keysInEnv": True, "server": False}
+    seen = node_whoami(js_sdk, world, "--profile", "admin", "--server")
+    assert seen == {"arn": ADMIN_ARN, "token": True, "keysInEnv": False, "server": True}
+
+
+def test_the_javascript_sdk_reads_credential_process_without_awsguard_on_path(
+    world: dict, js_sdk: Path
+) -> None:
+    import_dev(world)
+    env = {**world, "AWS_PROFILE": "dev", "PATH": SYSTEM_PATH}
+    seen = node_whoami(js_sdk, env)
+    assert seen["token"] is True and seen["arn"].startswith(f"arn:aws:sts::{ACCOUNT}:")
