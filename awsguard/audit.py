@@ -10,90 +10,21 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import paths
+from . import paths, redact
 
-REDACTED = "<redacted>"
-# Option names whose value is (or may hold) a secret: --secret-string, --password,
-# --master-user-password, --session-token, --private-key, --client-secret,
-# --auth-token, --secret-access-key, --credentials, --token-code ...
-_SECRET_OPTION = re.compile(
-    r"^--[a-z0-9-]*(secret|password|passphrase|private-key|token|credential|key-material"
-    r"|sse-customer-key|sse-c-key|sse-c-copy-source-key|plaintext)"
-    r"[a-z0-9-]*$"
-)
-# `aws ssm put-parameter --value` is the parameter itself (a SecureString's secret).
-_SECRET_IN = {"--value": "put-parameter"}
-# Tokens that are pagination or idempotency handles, not secrets.
-_NOT_SECRET = frozenset(
-    {
-        "--next-token",
-        "--starting-token",
-        "--continuation-token",
-        "--pagination-token",
-        "--client-token",
-        "--idempotency-token",
-        "--client-request-token",
-        "--token-duration",
-        "--secret-id",
-        "--secret-arn",
-        "--password-length",
-        "--exclude-characters",
-    }
-)
-# Inline JSON/YAML input may hold any parameter; a file:// reference is only a path.
-_INLINE_INPUT = frozenset({"--cli-input-json", "--cli-input-yaml"})
-# `aws configure set aws_secret_access_key VALUE` carries the secret positionally.
-_SECRET_SETTINGS = ("aws_secret_access_key", "aws_session_token", "aws_security_token")
-
-
-def _is_secret_option(name: str, argv: Sequence[str] = ()) -> bool:
-    if name in _NOT_SECRET:
-        return False
-    if name in _SECRET_IN and _SECRET_IN[name] in argv:
-        return True
-    return bool(_SECRET_OPTION.match(name)) or name in _INLINE_INPUT
-
-
-def _is_secret_setting(arg: str) -> bool:
-    # `configure set aws_secret_access_key X`, also `default.…` and `profile.NAME.…`.
-    return arg.lower().rsplit(".", 1)[-1] in _SECRET_SETTINGS
+REDACTED = redact.REDACTED
+# The last this many bytes are what `awsguard log` reads: the log only grows.
+TAIL_BYTES = 4 * 1024 * 1024
 
 
 def redact_argv(argv: Sequence[str]) -> list[str]:
-    """argv with the values of secret-carrying options replaced by <redacted>."""
-    out: list[str] = []
-    args = list(argv)
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        name, eq, value = arg.partition("=")
-        if arg.startswith("--") and _is_secret_option(name, args):
-            inline_ok = name in _INLINE_INPUT
-            if eq:
-                keep = inline_ok and value.startswith(("file://", "fileb://"))
-                out.append(arg if keep else f"{name}={REDACTED}")
-            else:
-                out.append(arg)
-                if i + 1 < len(args) and not args[i + 1].startswith("--"):
-                    nxt = args[i + 1]
-                    keep = inline_ok and nxt.startswith(("file://", "fileb://"))
-                    out.append(nxt if keep else REDACTED)
-                    i += 1
-            i += 1
-            continue
-        if _is_secret_setting(arg) and i + 1 < len(args) and "configure" in args[:i]:
-            out += [arg, REDACTED]
-            i += 2
-            continue
-        out.append(arg)
-        i += 1
-    return out
+    """argv with the values of secret-carrying options replaced by <redacted> (redact.py)."""
+    return redact.argv(argv)
 
 
 def log_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -104,7 +35,7 @@ def entry_for(outcome: Any, invocation: Any, exit_status: int | None) -> dict[st
     identity = getattr(outcome, "identity", None) or {}
     return {
         "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "argv": redact_argv(getattr(invocation, "argv", ())),
+        "argv": redact.words(invocation),
         "risk": getattr(outcome, "risk", None),
         "operation": getattr(outcome, "operation", None),
         "action": getattr(outcome, "action", None),
@@ -138,18 +69,26 @@ def record(
     except OSError as err:
         import sys
 
-        print(
-            f"awsguard: warning: cannot write the audit log {log_path(environ)}: {err}",
-            file=sys.stderr,
-        )
+        from .safefs import Unsafe
+
+        if isinstance(err, Unsafe):
+            return  # safefs has said why, in one line
+        line = f"awsguard: warning: cannot write the audit log {log_path(environ)}: {err}"
+        try:
+            sys.stderr.write(redact.escape(line) + "\n")
+        except (OSError, ValueError, AttributeError):
+            pass
 
 
 def read_entries(environ: Mapping[str, str] = os.environ, limit: int | None = None) -> list[dict]:
     """The last `limit` entries, oldest first; lines that are not JSON are skipped."""
+    from . import safefs
+
     try:
-        lines = log_path(environ).read_text(encoding="utf-8", errors="replace").splitlines()
-    except FileNotFoundError:
+        raw = safefs.read_tail(log_path(environ), TAIL_BYTES)
+    except OSError:  # absent, or not ours (safefs warned): nothing trustworthy to show
         return []
+    lines = raw.decode("utf-8", "replace").splitlines()
     entries = []
     for line in lines if limit is None else lines[-limit:]:
         try:

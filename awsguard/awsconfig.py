@@ -46,6 +46,9 @@ class FileProblem:
     path: Path
     line: int | None
     message: str
+    # Not read at all (a FIFO, a device, a directory, too large): what the CLI will do
+    # with it is unknown, so commands that need a confirmation are refused.
+    fatal: bool = False
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
@@ -221,13 +224,21 @@ def _parse_nested(
     return parsed
 
 
+MAX_FILE_BYTES = 8 * 1024 * 1024  # far above any real config; /dev/zero is not one
+
+
 def _read(path: Path, problems: list[FileProblem]) -> tuple[dict[str, Section], bool]:
+    from . import safefs
+
     try:
-        data = path.read_bytes()
+        # Regular files only, bounded, never blocking: a FIFO or /dev/zero named by
+        # AWS_CONFIG_FILE must not hang the shim (safefs warns once, in one line).
+        data = safefs.read_outside(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         return {}, False
-    except IsADirectoryError:
-        return {}, False
+    except safefs.Unsafe as err:
+        problems.append(FileProblem(path, None, f"not read: it {err.why}", fatal=True))
+        return {}, True
     except OSError as err:
         problems.append(FileProblem(path, None, f"cannot read: {err.strerror or err}"))
         return {}, True

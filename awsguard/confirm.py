@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 MAX_ATTEMPTS = 5
 APPROVE_VAR = "AWSGUARD_APPROVE"
+# How long a read in CI (or without a terminal) waits for STS to say who it runs as.
+READ_IDENTITY_DEADLINE = 1.5
 
 
 class Outcome:
@@ -67,8 +69,10 @@ class Outcome:
 
 
 def _stderr(line: str) -> None:
+    from .redact import escape  # names, ARNs and argv come from outside: one line each
+
     try:
-        sys.stderr.write(line + "\n")
+        sys.stderr.write(escape(line) + "\n")
         sys.stderr.flush()
     except OSError:
         pass
@@ -80,12 +84,10 @@ def _risk_name(classification: Any) -> str:
 
 
 def command_text(invocation: Any, limit: int = 160) -> str:
-    import shlex
+    """The command, secrets redacted, shell-quoted and escaped (redact.command_text)."""
+    from .redact import command_text as text
 
-    from .audit import redact_argv
-
-    text = shlex.join(["aws", *redact_argv(getattr(invocation, "argv", ()))])
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text(invocation, limit)
 
 
 def check(
@@ -126,6 +128,7 @@ def check(
     who = None
     unknown = ""
     if want_identity and (error is None or ci):
+        quick = outcome.risk == "read" and decision.level == "never"
         from . import identity as identity_mod
 
         try:
@@ -134,7 +137,10 @@ def check(
                 from .invocation import parse
 
                 acting = parse(child_argv)
-            who = identity_mod.identify(acting, resolution, environ)
+            # A read never waits on awsguard: in CI or without a terminal, STS gets a
+            # short deadline, and an answer that does not come leaves the read unguarded.
+            deadline = _read_deadline(environ, ci) if quick else None
+            who = identity_mod.identify(acting, resolution, environ, deadline=deadline)
         except identity_mod.IdentityUnknown as err:
             unknown = str(err)
     if who is not None:
@@ -165,7 +171,7 @@ def check(
     from . import tty  # only now: a prompt may be needed
 
     if ci or not tty.has_terminal():
-        return _approve_from_env(outcome, environ, what, ci)
+        return _approve_from_env(outcome, environ, what, ci, config)
     return _prompt(outcome, invocation, resolution, what)
 
 
@@ -217,11 +223,41 @@ def _ci_line(
     )
 
 
-def _approve_from_env(outcome: Outcome, environ: Mapping[str, str], what: str, ci: bool) -> Outcome:
+def _read_deadline(environ: Mapping[str, str], ci: bool) -> float | None:
+    """Seconds STS may take to say who a read runs as (None: the usual timeouts)."""
+    if not ci:
+        from . import tty
+
+        if tty.has_terminal():
+            return None
+    try:
+        return max(0.1, float(environ.get("AWSGUARD_READ_IDENTITY_TIMEOUT", "")))
+    except ValueError:
+        return READ_IDENTITY_DEADLINE
+
+
+def approval_names(identity: Mapping[str, Any], config: Any = None) -> set[str]:
+    """What AWSGUARD_APPROVE may say for this account: its id, and its configured name
+    or IAM alias only while that name points at this account alone (a name two
+    accounts share, or an alias that is another account's configured name, approves
+    nothing)."""
+    account = str(identity.get("account") or "")
+    accepted = {account} if account else set()
+    named = getattr(config, "accounts_named", None)
+    for name in (identity.get("name"), identity.get("alias")):
+        if not name:
+            continue
+        owners = set(named(str(name))) if named else set()
+        if owners <= {account}:
+            accepted.add(str(name))
+    return accepted
+
+
+def _approve_from_env(
+    outcome: Outcome, environ: Mapping[str, str], what: str, ci: bool, config: Any = None
+) -> Outcome:
     identity = outcome.identity or {}
-    accepted = {
-        str(v) for v in (identity.get("account"), identity.get("name"), identity.get("alias")) if v
-    }
+    accepted = approval_names(identity, config)
     given = environ.get(APPROVE_VAR, "").strip()
     where = "CI is set" if ci else "there is no terminal to ask on"
     label = account_label(identity)
@@ -235,7 +271,8 @@ def _approve_from_env(outcome: Outcome, environ: Mapping[str, str], what: str, c
     if given:
         reason = (
             f"{APPROVE_VAR}={given!r} does not name the account this command acts on "
-            f"({label}); it must equal the account id or its name"
+            f"({label}) alone; it must equal the account id, or a name only this "
+            "account has"
         )
     else:
         reason = where
@@ -269,7 +306,9 @@ def panel(outcome: Outcome, invocation: Any, resolution: Any) -> str:
         ("credentials", credentials),
         ("rule", f"{outcome.level}: {outcome.because}"),
     ]
-    body = "\n".join(f"  {name:<12} {value}" for name, value in rows)
+    from .redact import escape  # each row stays one row, whatever the values hold
+
+    body = "\n".join(f"  {name:<12} {escape(value)}" for name, value in rows)
     return f"awsguard: this command needs a confirmation\n{body}\n"
 
 
@@ -281,13 +320,17 @@ def _prompt(outcome: Outcome, invocation: Any, resolution: Any, what: str) -> Ou
     try:
         if outcome.level == "type":
             expected = expected_name(identity)
-            question = f"Type the account name {expected} to run it (Ctrl-C to cancel): "
+            from .redact import escape
+
+            question = f"Type the account name {escape(expected)} to run it (Ctrl-C to cancel): "
             answer = confirm_tty.ask_line(text + question)
             for _ in range(MAX_ATTEMPTS - 1):
                 if answer == expected:
                     outcome.decision = "approved"
                     return outcome
-                answer = confirm_tty.ask_line(f"awsguard: that is not {expected}. {question}")
+                answer = confirm_tty.ask_line(
+                    f"awsguard: that is not {escape(expected)}. {question}"
+                )
             if answer == expected:
                 outcome.decision = "approved"
                 return outcome

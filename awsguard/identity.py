@@ -81,7 +81,7 @@ def read_cached(
     now: datetime | None = None,
 ) -> Identity | None:
     try:
-        data = json.loads(cache_path(access_key_id, environ).read_text(encoding="utf-8"))
+        data = json.loads(paths.read_private(cache_path(access_key_id, environ), 64 * 1024))
         fetched = require_time(data["fetched_at"])
         if not (data["account"] and data["arn"]):
             return None
@@ -120,8 +120,8 @@ def cached(resolution: Any, environ: Mapping[str, str] = os.environ) -> dict[str
     if not key:
         return None
     try:
-        data = json.loads(cache_path(key, environ).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(paths.read_private(cache_path(key, environ), 64 * 1024))
+    except (OSError, ValueError):  # absent, or not ours (safefs warned once)
         return None
     return data if isinstance(data, dict) else None
 
@@ -171,8 +171,13 @@ def identify(
     environ: Mapping[str, str],
     fetch: Fetcher | None = None,
     now: datetime | None = None,
+    deadline: float | None = None,
 ) -> Identity:
-    """Who the command would act as. Raises IdentityUnknown with why and what to run."""
+    """Who the command would act as. Raises IdentityUnknown with why and what to run.
+
+    With `deadline` (seconds), a lookup that needs the network gives up after that
+    long: a read in CI must not wait on awsguard (confirm.READ_IDENTITY_DEADLINE).
+    """
     _refuse_expired(resolution, now)
     endpoint = endpoint_for(invocation, environ, resolution)
     key = offline_key(invocation, resolution, environ)
@@ -184,10 +189,46 @@ def identify(
     def cached_for(used_key: str) -> Identity | None:
         return read_cached(used_key, environ, endpoint, now) if used_key != key else None
 
-    used_key, found = (fetch or fetch_with_botocore)(invocation, resolution, environ, cached_for)
+    fetcher = fetch or fetch_with_botocore
+    if deadline is None:
+        used_key, found = fetcher(invocation, resolution, environ, cached_for)
+    else:
+        used_key, found = _within(
+            deadline, lambda: fetcher(invocation, resolution, environ, cached_for)
+        )
     if not found.cached:
         write_cached(used_key, found, environ)
     return found
+
+
+def _within(deadline: float, call: Callable[[], Any]) -> Any:
+    """`call()`, or IdentityUnknown when it has not returned after `deadline` seconds.
+
+    The call runs in a daemon thread: botocore's own timeouts do not cover DNS, and
+    an endpoint that accepts a connection but never answers would hold a read for
+    the full connect + read timeouts and retries."""
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as err:  # noqa: BLE001 - handed to the caller below
+            box["error"] = err
+
+    worker = threading.Thread(target=run, name="awsguard-identity", daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if worker.is_alive():
+        raise IdentityUnknown(
+            f"STS did not say who this command runs as within {deadline:g} s (CI or no "
+            "terminal: a read does not wait longer). Check the network and any "
+            "--endpoint-url or AWS_ENDPOINT_URL; `awsguard whoami --online` repeats the call."
+        )
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 def _refuse_expired(resolution: Any, now: datetime | None) -> None:
@@ -329,7 +370,9 @@ def fetch_with_botocore(
 def _not_the_key(user_id: str, access_key: str) -> str:
     # Some endpoints (moto) answer with the access key id as the user id: keep it masked.
     if user_id == access_key and len(access_key) > 8:
-        return f"{access_key[:4]}…{access_key[-4:]}"
+        from .redact import mask_key
+
+        return mask_key(access_key) or "…"
     return user_id
 
 

@@ -48,44 +48,38 @@ def config_file(environ: Mapping[str, str] = os.environ) -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) with mode 0700; tighten it if it already exists."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.stat().st_mode & 0o077:
-        os.chmod(path, 0o700)
+    """Create `path` (and parents) with mode 0700, or check the existing one (safefs)."""
+    from . import safefs
+
+    safefs.ensure_dir(path)
     return path
 
 
-def write_private(path: Path, data: str | bytes) -> None:
-    """Atomically replace `path` with `data`, mode 0600, in a 0700 directory.
+def read_private(path: Path | str, cap: int | None = None) -> bytes:
+    """One of awsguard's own files, after safefs's ownership and mode checks.
+
+    FileNotFoundError when absent; safefs.Unsafe (an OSError, warned once) when it
+    is not a regular file of ours in a private folder: callers treat both as absent.
+    """
+    from . import safefs
+
+    return safefs.read(path, cap or safefs.STATE_CAP)
+
+
+def write_private(path: Path | str, data: str | bytes) -> None:
+    """Atomically replace `path` with `data`, mode 0600, in a 0700 directory of ours.
 
     Written to a temporary file in the same directory and renamed, so a crash
-    leaves either the old file or the new one, never a torn one.
+    leaves either the old file or the new one, never a torn one; never through a
+    symlink, never into a folder someone else can write.
     """
-    import tempfile
+    from . import safefs
 
-    ensure_private_dir(path.parent)
-    raw = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    safefs.write(path, data)
 
 
-def append_private(path: Path, line: str) -> None:
-    """Append one line to `path`, creating it 0600 in a 0700 directory."""
-    ensure_private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    try:
-        os.write(fd, (line.rstrip("\n") + "\n").encode())
-    finally:
-        os.close(fd)
+def append_private(path: Path | str, line: str) -> None:
+    """Append one line to `path`, created 0600 in a 0700 directory (safefs checks)."""
+    from . import safefs
+
+    safefs.append(path, line.rstrip("\n") + "\n")

@@ -63,10 +63,10 @@ def mask_key_ids(text: str) -> str:
     """Access key ids in free text, shown as first4…last4."""
     import re
 
+    # Access key ids: long-term (AKIA), temporary (ASIA), bearer/context keys (ABIA, ACCA).
     return re.sub(
-        r"\b((?:AKIA|ASIA|AIDA|AROA|ANPA|ANVA|AGPA|APKA|ABIA|ACCA)[A-Z0-9]{0,4})[A-Z0-9]{4,}"
-        r"([A-Z0-9]{4})\b",
-        lambda m: f"{m.group(1)[:4]}…{m.group(2)}",
+        r"\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{8,}([A-Z0-9]{4})\b",
+        lambda m: f"{m.group(1)}…{m.group(2)}",
         text,
     )
 
@@ -273,6 +273,22 @@ def _is_secret_setting(word: str) -> bool:
     return word.lower().rsplit(".", 1)[-1] in _SECRET_SETTINGS
 
 
+def _fallback_option(name: str, service: str | None, operation: str | None) -> str:
+    """The option a word names when the parser could not say: itself, or the sensitive
+    option it abbreviates (argparse accepts any unambiguous prefix: `--old-pass`)."""
+    if is_sensitive(name, service, operation) or name in INLINE_INPUT:
+        return name
+    if _prefix_sensitive(name, service, operation):
+        candidates = (
+            *sorted(sensitive_options(service, operation)),
+            *_CUSTOM_SECRET_OPTIONS,
+            *INLINE_INPUT,
+            "--value",
+        )
+        return next(c for c in candidates if c.startswith(name))
+    return name
+
+
 def redact_words(
     words: Sequence[str],
     owners: Sequence[str | None] | None = None,
@@ -282,46 +298,29 @@ def redact_words(
     """`words` with every secret replaced by <redacted>.
 
     `owners[i]` names the canonical option word i belongs to (the parser's), None for
-    positionals; without owners, options are matched by name and by prefix.
+    positionals; where it is None for an option word (or there are no owners), the
+    option is matched by name and by prefix, and the next word taken as its value.
     """
     out: list[str] = []
     words = list(words)
-    current: str | None = None  # without owners: the option the next value belongs to
+    current: str | None = None  # a name-matched option whose value comes next
     in_configure = False
     for i, word in enumerate(words):
         owner = owners[i] if owners is not None and i < len(owners) else None
-        if owners is not None and owner and owner.startswith("<global:"):
+        if owner and owner.startswith("<global:"):
             out.append(word)
+            current = None
             continue
         if word == "configure":
             in_configure = True
         if word.startswith("--"):
             name, eq, value = word.partition("=")
-            option = owner if owners is not None and owner else name
-            if owners is None and (
-                _prefix_sensitive(name, service, operation)
-                and not is_sensitive(name, service, operation)
-                and name not in INLINE_INPUT
-            ):
-                # An abbreviation of a sensitive option: redact like the full name.
-                option = next(
-                    c
-                    for c in (
-                        *sensitive_options(service, operation),
-                        *_CUSTOM_SECRET_OPTIONS,
-                        *INLINE_INPUT,
-                        "--value",
-                    )
-                    if c.startswith(name)
-                )
-            current = option
+            option = owner or _fallback_option(name, service, operation)
+            current = None if owner or eq else option
             out.append(f"{name}={_value(option, value, service, operation)}" if eq else word)
             continue
-        if owners is not None:
-            option = owner
-        else:
-            option = current
-            current = None
+        option = owner or current
+        current = None
         if option:
             out.append(_value(option, word, service, operation))
         elif in_configure and i > 0 and _is_secret_setting(words[i - 1]):
@@ -339,12 +338,15 @@ def words(invocation: Any) -> list[str]:
     owners = getattr(invocation, "owners", None)
     if shown is None or owners is None or len(owners) != len(shown):
         shown, owners = getattr(invocation, "argv", ()), None
-    return redact_words(
-        shown,
-        owners,
-        getattr(invocation, "service", None),
-        getattr(invocation, "operation", None),
-    )
+    service = getattr(invocation, "service", None)
+    operation = getattr(invocation, "operation", None)
+    if not operation:
+        # The parser could not tell: the first two plain words are the best guess, and
+        # over-redacting a value is the safe mistake.
+        plain = [w for w in shown if not w.startswith("-")][:2]
+        service = service or (plain[0] if plain else None)
+        operation = plain[1] if len(plain) > 1 else None
+    return redact_words(shown, owners, service, operation)
 
 
 def argv(arguments: Sequence[str]) -> list[str]:

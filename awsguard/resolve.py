@@ -127,15 +127,19 @@ class Resolution:
 
 
 def mask_key(key: str | None) -> str | None:
-    """First 4 and last 4 characters (AKIA…WXYZ); fewer for short test keys."""
-    if key is None:
-        return None
-    show = min(4, max(0, (len(key) - 1) // 3))
-    return f"{key[:show]}…{key[-show:]}" if show else "…"
+    """First 4 and last 4 characters (AKIA…WXYZ): redact.mask_key, the one way to mask."""
+    from .redact import mask_key as mask
+
+    return mask(key)
 
 
 def format_conflict_line(conflict: Conflict) -> str:
-    return f"awsguard: warning [{conflict.code}]: {conflict.message} — fix: {conflict.fix}"
+    """One line, whatever the profile names and values in it hold (redact.escape)."""
+    from .redact import escape
+
+    return escape(
+        f"awsguard: warning [{conflict.code}]: {conflict.message} — fix: {conflict.fix}"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -879,6 +883,8 @@ def detect_conflicts(
     explicit_flag = invocation.profile is not None
 
     for problem in files.errors:
+        if getattr(problem, "fatal", False):
+            continue  # not read at all: safefs has said so in one line
         add(
             Conflict(
                 CONFIG_FILE_PROBLEM,

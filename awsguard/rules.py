@@ -225,6 +225,11 @@ class Config:
     def account(self, account_id: str | None) -> Account | None:
         return self.accounts.get(account_id or "")
 
+    def accounts_named(self, name: str) -> list[str]:
+        """The ids of the accounts configured with this name (case-insensitive)."""
+        wanted = name.casefold()
+        return [a.id for a in self.accounts.values() if a.name and a.name.casefold() == wanted]
+
     def account_name(self, account_id: str | None) -> str | None:
         entry = self.account(account_id)
         return entry.name if entry else None
@@ -406,19 +411,25 @@ def load_config(environ: Mapping[str, str] = os.environ) -> Config:
     Never raises: a file that cannot be read or parsed, or a bad value in the
     tables this module owns, is recorded in `Config.error`.
     """
+    from . import safefs
+
     path = paths.config_file(environ)
     config = Config(path=path)
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        # Bounded, regular files only (a FIFO must not hang the shim), and since this
+        # file decides what is guarded: owned by you (or root), writable by no one else.
+        raw = safefs.read_outside(path, CONFIG_CAP, trusted=True)
         text = raw.decode("utf-8")
     except FileNotFoundError:
         return config
     except (OSError, UnicodeDecodeError) as err:
         config.exists = True
+        why = err.why if isinstance(err, safefs.Unsafe) else None
         config.error = ConfigError(
-            f"cannot read the config file {path}: {getattr(err, 'strerror', None) or err}. "
-            "Fix its permissions or encoding (UTF-8), or move it aside to use the defaults.",
+            f"cannot read the config file {path}: "
+            f"{why or getattr(err, 'strerror', None) or err}. "
+            "Fix its owner, permissions (chmod go-w) or encoding (UTF-8), or move it aside "
+            "to use the defaults.",
             path,
         )
         return config
@@ -460,14 +471,16 @@ def _from_data(config: Config, data: dict[str, Any]) -> Config:
 # awsguard's other caches, with the exact bytes it was parsed from (file timestamps are
 # too coarse to tell two quick edits apart).
 _PARSE_CACHE = "config.parsed"
+CONFIG_CAP = 1024 * 1024  # a config.toml larger than this is not a config (safefs.CONFIG_CAP)
 
 
 def _cached_parse(environ: Mapping[str, str], path: Path, raw: bytes) -> dict[str, Any] | None:
     import marshal
 
     try:
-        with open(paths.cache_dir(environ) / _PARSE_CACHE, "rb") as handle:
-            saved_path, saved_raw, data = marshal.load(handle)
+        # safefs: only a file of ours in a private folder (it could turn any rule off).
+        blob = paths.read_private(paths.cache_dir(environ) / _PARSE_CACHE, 2 * CONFIG_CAP + 4096)
+        saved_path, saved_raw, data = marshal.loads(blob)
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if saved_path != str(path) or saved_raw != raw or not isinstance(data, dict):
@@ -554,7 +567,19 @@ def _read_tables(config: Config, data: dict[str, Any]) -> None:
             _level(path, f"{where} confirm", confirm)
         config.accounts[account_id] = Account(account_id, name, protected, confirm)
 
-    names = {a.name: a.id for a in config.accounts.values() if a.name}
+    names: dict[str, str] = {}
+    for entry in config.accounts.values():
+        if not entry.name:
+            continue
+        other = next((i for n, i in names.items() if n.casefold() == entry.name.casefold()), None)
+        if other is not None:
+            raise _bad(
+                path,
+                "[accounts]",
+                f'the name "{entry.name}" is given to two accounts, {other} and {entry.id}; '
+                "a name must point at one account (rules and AWSGUARD_APPROVE use it)",
+            )
+        names[entry.name] = entry.id
     rules = data.get("rules", [])
     if not isinstance(rules, list):
         raise _bad(path, "rules", "must be an array of tables ([[rules]])")

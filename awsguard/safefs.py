@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     StrPath = str | PathLike[str]
 
 STATE_CAP = 4 * 1024 * 1024  # our own caches and indexes are small
-OUTSIDE_CAP = 8 * 1024 * 1024  # AWS config/credentials, config.toml: generous
+OUTSIDE_CAP = 8 * 1024 * 1024  # AWS config/credentials, alias file: generous
+CONFIG_CAP = 1024 * 1024  # awsguard's config.toml
 
 _S_IFMT = 0o170000
 _S_IFREG = 0o100000
@@ -213,13 +214,30 @@ def read(path: StrPath, cap: int = STATE_CAP) -> bytes:
         os.close(fd)
 
 
+def read_tail(path: StrPath, size: int) -> bytes:
+    """The last `size` bytes of one of awsguard's own files (a log), after the checks."""
+    path = os.fspath(path)
+    check_dir(os.path.dirname(path) or ".")
+    fd = _open(path, _READ)
+    try:
+        st = _check_file(fd, path, 1 << 62, ours=True)
+        if st.st_size > size:
+            os.lseek(fd, st.st_size - size, 0)
+        return _read_fd(fd, path, size)
+    finally:
+        os.close(fd)
+
+
 def read_text(path: StrPath, cap: int = STATE_CAP) -> str:
     return read(path, cap).decode("utf-8", "replace")
 
 
-def read_outside(path: StrPath, cap: int = OUTSIDE_CAP) -> bytes:
+def read_outside(path: StrPath, cap: int = OUTSIDE_CAP, *, trusted: bool = False) -> bytes:
     """A file awsguard reads but does not own: follow links, but read only a regular
     file of at most `cap` bytes, and never block (FIFO, device, /dev/zero).
+
+    With `trusted` (awsguard's own config.toml: it decides what is guarded), the file
+    must also be owned by you or root and writable by no one else.
 
     FileNotFoundError when it does not exist; Unsafe (warned once) for anything else
     that is not a plain readable file; other OSErrors (permission) pass through.
@@ -235,6 +253,12 @@ def read_outside(path: StrPath, cap: int = OUTSIDE_CAP) -> bytes:
             raise _unsafe_outside(path, "is not a regular file (a FIFO, device or directory)")
         if st.st_size > cap:
             raise _unsafe_outside(path, f"is larger than awsguard reads ({st.st_size} bytes)")
+        if trusted:
+            problem = _owner_problem(st, os.geteuid(), allow_root=True)
+            if problem is None and st.st_mode & 0o022:
+                problem = "others can write to it"
+            if problem:
+                raise _unsafe_outside(path, f"is {problem}" if "owned" in problem else problem)
         return _read_fd(fd, path, cap)
     finally:
         os.close(fd)

@@ -26,17 +26,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _line(entry: dict) -> str:
+    """One entry, one line: every field came from outside (argv, names, AWS answers)
+    and may hold control characters or escape sequences, so each is escaped."""
+    from ..redact import escape
+
     when = str(entry.get("time", "?")).replace("T", " ")[:19]
-    account = entry.get("account") or "?"
+    account = str(entry.get("account") or "?")
     if entry.get("account_name"):
         account = f"{account} ({entry['account_name']})"
     status = entry.get("exit_status")
     ran = "did not run" if status is None else f"exit {status}"
-    argv = entry.get("argv") or []
+    argv = entry.get("argv")
+    argv = argv if isinstance(argv, list) else []
     command = shlex.join(["aws", *map(str, argv)])
-    return (
-        f"{when}  {entry.get('decision', '?'):<8}  {entry.get('risk') or '?':<11}  "
-        f"{account:<28}  {command}  [{ran}]"
+    decision = str(entry.get("decision", "?"))
+    risk = str(entry.get("risk") or "?")
+    return escape(
+        f"{when}  {decision:<8}  {risk:<11}  {account:<28}  {command}  [{ran}]"
     )
 
 

@@ -154,9 +154,10 @@ def config_file(environ: Mapping[str, str]) -> str:
 
 
 def _read_json(path: str) -> object:
+    from ..safefs import read
+
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = read(path)  # awsguard's own cache: ours, private, no symlink (safefs)
     except OSError:
         return None
     import json
@@ -196,11 +197,14 @@ def cli_major(environ: Mapping[str, str]) -> int:
 def load_settings(path: str):  # -> PromptSettings
     from ..prompt import PromptSettings, parse_settings
 
+    from ..safefs import CONFIG_CAP, Unsafe, read_outside
+
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = read_outside(path, CONFIG_CAP, trusted=True)  # no FIFO hang, no foreign file
     except FileNotFoundError:
         return PromptSettings()
+    except Unsafe as err:
+        return PromptSettings(error=f"cannot read {path}: it {err.why}")
     except OSError as err:
         return PromptSettings(error=f"cannot read {path}: {err.strerror or err}")
     if b"prompt" not in raw and b"accounts" not in raw:
@@ -418,9 +422,10 @@ def read_cached(path: str | None, now: float) -> str | None:
     """The cached output, or None when any file it was made from changed since."""
     if path is None:
         return None
+    from ..safefs import read_text
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+        text = read_text(path, 1024 * 1024)  # ours, private, no symlink (safefs)
         magic, stamp, until, count, rest = text.split("\n", 4)
         if magic != CACHE_MAGIC:
             return None
@@ -444,12 +449,10 @@ def write_cached(
     folder = os.path.dirname(path)
     stamp_ns = int((started - CACHE_SLACK) * 1e9)
     text = "\n".join([CACHE_MAGIC, str(stamp_ns), str(valid_until), str(len(watched)), *watched])
+    from ..safefs import write
+
     try:
-        tmp = f"{path}.{os.getpid()}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n" + output)
-        os.replace(tmp, path)
+        write(path, text + "\n" + output, durable=False)  # atomic, 0600, checked folder
         names = [n for n in os.listdir(folder) if n.startswith("segment-")]
         if len(names) > CACHE_KEEP:
             for name in names:

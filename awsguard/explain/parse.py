@@ -99,8 +99,10 @@ class MessageFacts:
 
 
 def mask_key_ids(text: str) -> str:
-    """Access key ids in free text, shown as first4…last4."""
-    return _ACCESS_KEY.sub(lambda m: f"{m.group(1)}…{m.group(2)}", text)
+    """Access key ids in free text, shown as first4…last4 (redact.mask_key_ids)."""
+    from ..redact import mask_key_ids as mask
+
+    return mask(text)
 
 
 def _clean_resource(value: str | None) -> str | None:
