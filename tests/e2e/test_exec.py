@@ -384,3 +384,47 @@ def test_the_javascript_sdk_reads_credential_process_without_awsguard_on_path(
     env = {**world, "AWS_PROFILE": "dev", "PATH": SYSTEM_PATH}
     seen = node_whoami(js_sdk, env)
     assert seen["token"] is True and seen["arn"].startswith(f"arn:aws:sts::{ACCOUNT}:")
+
+
+# --- the server renews what it serves ---------------------------------------------------------
+
+SERVED = """\
+import json, os, urllib.request
+request = urllib.request.Request(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+    headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]})
+with urllib.request.urlopen(request, timeout=10) as reply:
+    document = json.load(reply)
+print(json.dumps({"key": document["AccessKeyId"], "expiration": document["Expiration"]}))
+"""
+
+
+def test_the_server_renews_a_role_session_the_sdks_would_find_too_short(world: dict) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from awsguard.sessions import ROLE_RENEW_BEFORE
+
+    # The cached role session has 10 minutes left: enough for one aws call (the shim and
+    # plain exec use it), too little for an SDK that renews 15 minutes before the end.
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    item = vault.role_item("arn:aws:iam::123456789012:role/awsguard-test-admin",
+                           "admin-session", "dev")
+    vault.store_session(item, vault.StoredSession(
+        kind="role", profile="admin", access_key_id="ASIAEXAMPLESHORT0001",
+        secret_access_key="short-secret", session_token="short-token",
+        expiration=now + timedelta(minutes=10), created=now - timedelta(minutes=50),
+        source_profile="dev", role_arn="arn:aws:iam::123456789012:role/awsguard-test-admin",
+        role_session_name="admin-session",
+    ), world)
+    assert 600 > ROLE_RENEW_BEFORE
+    plain = probe(world, "--profile", "admin")
+    assert "10m" in plain["stderr"] or "9m" in plain["stderr"]  # the cached one, as the shim
+    done = awsguard(world, "exec", "--profile", "admin", "--server", "--",
+                    sys.executable, "-c", SERVED)
+    assert done.returncode == 0, done.stderr
+    served = json.loads(done.stdout)
+    assert served["key"] != "ASIAEXAMPLESHORT0001"
+    left = datetime.fromisoformat(served["expiration"].replace("Z", "+00:00")) - now
+    assert left > timedelta(minutes=30)
+    # Renewed under the session lock into the keyring: the next caller shares it.
+    stored = vault.load_session(item)
+    assert stored is not None and stored.access_key_id == served["key"]
