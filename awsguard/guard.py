@@ -69,7 +69,12 @@ class Pipeline:
         self.environ = environ
         self.child_env = dict(environ)
         self.child_argv = list(argv)
-        self.invocation: Invocation = parse(argv)
+        # Read as the real CLI's own parser reads it, for its major version (argparse
+        # prefixes such as `--p prod`, aliases from the alias file under environ's HOME).
+        cli = realcli.identify(real, environ)
+        self.invocation: Invocation = parse(
+            argv, major=cli.major, version=cli.version, environ=environ
+        )
         self.config = None
         self.config_error: str | None = None
         self.files = None
@@ -78,6 +83,7 @@ class Pipeline:
         self.outcome = None
         self.warnings: list[str] = []  # conflict lines shown (warn, not block)
         self.session_considered = False
+        self.local_change = False  # `configure set` over a profile's credentials
 
     # --- stages ----------------------------------------------------------------------
 
@@ -169,14 +175,18 @@ class Pipeline:
         # profile moves into AWS_PROFILE: its region and output settings still apply.
         self.child_env["AWS_PROFILE"] = profile
         self.child_env.pop("AWS_DEFAULT_PROFILE", None)
-        self.child_argv = _strip_profile(self.child_argv)
+        # however --profile was spelled (`--p x`, `--prof=x`), as the CLI's parser reads it
+        if self.child_argv == self.argv:
+            self.child_argv = self.invocation.argv_without("<global:--profile>")
+        else:
+            self.child_argv = _strip_profile(self.child_argv)
         return None
 
     def confirm(self) -> int | None:
         from . import confirm
 
         self.outcome = confirm.check(
-            self.invocation,
+            _ActsForProfile(self.invocation) if self.local_change else self.invocation,
             self.classification,
             self.resolution,
             self.config,
@@ -349,8 +359,24 @@ def _guarded_local_change(pipe: Pipeline) -> bool:
     except Exception:  # noqa: BLE001 - cannot tell: guard it
         if _debug():
             raise
+        pipe.local_change = True
         return True
-    return _guarded_by_default(pipe.classification.risk.value)
+    pipe.local_change = _guarded_by_default(pipe.classification.risk.value)
+    return pipe.local_change
+
+
+class _ActsForProfile:
+    """The invocation as confirm.check sees a guarded local change: confirm passes
+    commands that make no AWS call, but this one replaces the credentials of the
+    profile, so it is confirmed like a call made as that profile."""
+
+    calls_aws = True
+
+    def __init__(self, invocation: Invocation) -> None:
+        self._invocation = invocation
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._invocation, name)
 
 
 def _depends_on_values(inv: Invocation) -> bool:

@@ -1,9 +1,25 @@
-"""The AWS CLI's argv as data: service, operation, global options, the rest untouched."""
+"""The AWS CLI's argv as data, read exactly as the installed CLI's own parser reads it.
+
+The AWS CLI parses with argparse at three levels (awscli/clidriver.py): the main
+parser takes the global options and the command over ALL the words (so `--p prod`
+anywhere is `--profile prod`), the service parser takes the operation, and the
+operation's parser takes its arguments, with any unique prefix of an option name
+accepted at every level. Aliases from ~/.aws/cli/alias replace the command word.
+`help` is recognised only where the CLI recognises it. cliargs.py mirrors argparse
+over tables dumped from the CLI itself (scripts/gen_cli_args.py); this module walks
+the levels the way clidriver.py and customizations/commands.py do.
+
+Whatever awsguard cannot be sure of is said in `problem` (risk then fails closed for
+anything that could delete or grant); what the CLI itself rejects is `cli_error`.
+"""
 
 from __future__ import annotations
 
-# Global options that take a value (AWS CLI v1 and v2). The CLI accepts them
-# anywhere on the command line, before or after the service and operation.
+import os
+
+from . import cliargs
+
+# Used only when the tables in data/args-<major>/ are missing (a broken install).
 VALUE_OPTIONS = frozenset(
     {
         "--profile",
@@ -28,15 +44,57 @@ FLAG_OPTIONS = frozenset(
         "--no-cli-pager",
         "--cli-auto-prompt",
         "--no-cli-auto-prompt",
+        "--v2-debug",
     }
 )
 
+# Commands of the CLI that never call AWS themselves.
+_LOCAL_COMMANDS = frozenset({"configure", "history", "cli-dev"})
+_ALIAS_FILE_LIMIT = 1 << 20
+
+
+class _Unparsed:
+    """A parameter value awsguard could not decode (risk predicates fail closed on it)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNPARSED"
+
+    def __bool__(self) -> bool:
+        return True
+
+
+UNPARSED = _Unparsed()
+
 
 class Invocation:
-    """One `aws` command line, split. A plain class: `dataclasses` costs the shim
+    """One `aws` command line, parsed. A plain class: `dataclasses` costs the shim
     several milliseconds of imports (inspect, ast) on every call."""
 
-    __slots__ = ("argv", "service", "operation", "args", "globals", "flags")
+    __slots__ = (
+        "argv",
+        "service",
+        "operation",
+        "args",
+        "globals",
+        "flags",
+        "words",
+        "alias",
+        "shell_alias",
+        "options",
+        "positionals",
+        "params",
+        "problem",
+        "cli_error",
+        "owners",
+        "help",
+        "version_flag",
+        "no_call",
+        "api_operation",
+        "argv_owners",
+        "major",
+    )
 
     def __init__(
         self,
@@ -46,14 +104,48 @@ class Invocation:
         args: tuple[str, ...] = (),
         globals: dict[str, str] | None = None,
         flags: frozenset[str] = frozenset(),
+        *,
+        words: tuple[str, ...] | None = None,
+        alias: str | None = None,
+        shell_alias: bool = False,
+        options: dict[str, tuple[str, ...]] | None = None,
+        positionals: tuple[str, ...] = (),
+        params: dict[str, object] | None = None,
+        problem: str | None = None,
+        cli_error: bool = False,
+        owners: tuple[str | None, ...] | None = None,
+        help: bool | None = None,
+        version_flag: bool | None = None,
+        no_call: bool = False,
+        api_operation: str | None = None,
+        argv_owners: tuple[str | None, ...] | None = None,
+        major: int = 1,
     ) -> None:
         self.argv = tuple(argv)
         self.service = service
         self.operation = operation
-        # Arguments after the operation, with global options removed.
+        # The operation-level words, option names canonical, global options removed.
         self.args = tuple(args)
         self.globals = dict(globals or {})
         self.flags = frozenset(flags)
+        self.words = self.argv if words is None else tuple(words)
+        self.alias = alias
+        self.shell_alias = shell_alias
+        self.options = dict(options or {})
+        self.positionals = tuple(positionals)
+        self.params = dict(params or {})
+        self.problem = problem
+        self.cli_error = cli_error
+        self.owners = tuple(owners) if owners is not None else (None,) * len(self.words)
+        self.help = help
+        self.version_flag = version_flag
+        self.no_call = no_call
+        # The API operation the CLI calls (`TerminateInstances`), for low-level commands.
+        self.api_operation = api_operation
+        self.argv_owners = (
+            tuple(argv_owners) if argv_owners is not None else (None,) * len(self.argv)
+        )
+        self.major = major  # the CLI major version whose parser this reading mirrors
 
     def __repr__(self) -> str:
         return f"Invocation(argv={self.argv!r})"
@@ -79,21 +171,26 @@ class Invocation:
 
     @property
     def is_version(self) -> bool:
+        if self.version_flag is not None:
+            return self.version_flag
         return "--version" in self.flags
 
     @property
     def is_help(self) -> bool:
-        return (
-            self.service in (None, "help")
-            or self.operation == "help"
-            or "help" in self.args[:1]
-        )
+        if self.help is not None:
+            return self.help
+        return self.service in (None, "help") or self.operation == "help" or "help" in self.args[:1]
 
     def has_arg(self, name: str) -> bool:
         """True when `name` (an operation option such as --dry-run) was given."""
+        if name in self.options:
+            return True
         return any(a == name or a.startswith(name + "=") for a in self.args)
 
     def arg_value(self, name: str) -> str | None:
+        values = self.options.get(name)
+        if values:
+            return values[-1] if len(values) == 1 else values[0]
         for i, a in enumerate(self.args):
             if a == name and i + 1 < len(self.args):
                 return self.args[i + 1]
@@ -101,21 +198,53 @@ class Invocation:
                 return a.split("=", 1)[1]
         return None
 
+    def param(self, name: str, default: object = None) -> object:
+        return self.params.get(name, default)
+
+    def argv_without(self, owner: str) -> list[str]:
+        """argv without the words of one global option (`<global:--profile>`), however
+        it was spelled: for moving --profile into AWS_PROFILE for the child."""
+        return [w for w, o in zip(self.argv, self.argv_owners, strict=False) if o != owner]
+
     @property
     def calls_aws(self) -> bool:
-        """Whether this invocation will (probably) make an AWS API call."""
+        """Whether this invocation will (probably) make an AWS API call. When awsguard
+        is unsure (`problem`), it says yes, so the command is classified."""
+        if self.problem is not None:
+            return True
         if self.is_version or self.is_help or self.service is None:
             return False
-        if self.service in ("configure", "history", "cli-dev") and self.operation != "sso":
+        if self.no_call:
+            return False
+        if self.service in _LOCAL_COMMANDS and self.operation != "sso":
             return False
         if self.has_arg("--generate-cli-skeleton"):
             return False
         return self.operation is not None
 
 
-def parse(argv: list[str] | tuple[str, ...]) -> Invocation:
-    """Split `aws` argv (without the program name) into an Invocation."""
+def parse(
+    argv: list[str] | tuple[str, ...],
+    *,
+    major: int = 1,
+    version: str | None = None,
+    environ: dict[str, str] | None = None,
+    files: object = None,
+    aliases: dict[str, str] | None = None,
+) -> Invocation:
+    """Read `aws` argv (without the program name) as the AWS CLI `major` would."""
     argv = tuple(argv)
+    try:
+        return _Parse(argv, major, version, environ, aliases).run()
+    except Exception as err:  # noqa: BLE001 - parse never raises: an unsure reading fails closed
+        inv = _naive(argv)
+        inv.major = major
+        inv.problem = f"awsguard could not read this command line ({type(err).__name__}: {err})"
+        return inv
+
+
+def _naive(argv: tuple[str, ...]) -> Invocation:
+    """The old splitter: exact global option names only. Used when the tables are missing."""
     globals_: dict[str, str] = {}
     flags: set[str] = set()
     positionals: list[str] = []
@@ -141,13 +270,453 @@ def parse(argv: list[str] | tuple[str, ...]) -> Invocation:
         elif positionals:
             rest.append(arg)
         i += 1
-    service = positionals[0] if positionals else None
-    operation = positionals[1] if len(positionals) > 1 else None
     return Invocation(
         argv=argv,
-        service=service,
-        operation=operation,
+        service=positionals[0] if positionals else None,
+        operation=positionals[1] if len(positionals) > 1 else None,
         args=tuple(rest),
         globals=globals_,
         flags=frozenset(flags),
     )
+
+
+class _Parse:
+    """One run of the mirrored CLI parser over one argv."""
+
+    def __init__(
+        self,
+        argv: tuple[str, ...],
+        major: int,
+        version: str | None,
+        environ: dict[str, str] | None,
+        aliases: dict[str, str] | None,
+    ) -> None:
+        self.argv = argv
+        self.major = major if major in (1, 2) else 2
+        self.version = version
+        self.environ = os.environ if environ is None else environ
+        self.given_aliases = aliases
+        self.words: list[str] = list(argv)
+        self.owners: list[str | None] = [None] * len(argv)
+        self.globals: dict[str, str] = {}
+        self.flags: set[str] = set()
+        self.problem: str | None = None
+        self.cli_error = False
+        self.help = False
+        self.version_flag = False
+        self.no_call = False
+        self.alias: str | None = None
+        self.shell_alias = False
+        self.path: list[str] = []
+        self.node: cliargs.Node | None = None
+        self.options: dict[str, tuple[str, ...]] = {}
+        self.option_opts: dict[str, cliargs.Opt] = {}
+        self.positionals: list[tuple[int, str]] = []
+        self.op_words: list[int] = []  # indices of the words below the operation
+        self.name_words: dict[int, str] = {}  # index of an option name word -> canonical spelling
+        self.table_version = ""
+
+    # --- helpers -------------------------------------------------------------------
+
+    def note(self, problem: str) -> None:
+        if self.problem is None:
+            self.problem = problem
+
+    def usage_error(self, message: str, unknown_kind: bool = False) -> None:
+        """The CLI rejects the line. When the reason is a name missing from our tables
+        and the installed CLI may be newer than them, awsguard is not sure."""
+        self.cli_error = True
+        if unknown_kind and (self.version is None or self.version != self.table_version):
+            self.note(
+                f"{message} (not in awsguard's tables of AWS CLI {self.table_version or '?'}; "
+                f"the installed CLI may know it)"
+            )
+
+    # --- the levels --------------------------------------------------------------------
+
+    def run(self) -> Invocation:
+        table = cliargs.load(self.major, "_global")
+        if table is None or "" not in table.nodes:
+            inv = _naive(self.argv)
+            inv.problem = f"awsguard's tables of the AWS CLI v{self.major} parser are missing"
+            return inv
+        self.table_version = table.version
+        main = table.nodes[""]
+        self.main_options = main.options
+        self.commands = set(main.children)
+        self.commands.add("help")
+        self.toplevel_aliases, self.command_alias_sections = self.load_aliases()
+        if self.major == 2:
+            self.check_auto_prompt()
+        try:
+            self.walk_main()
+        except cliargs.VersionExit:
+            self.version_flag = True
+        except cliargs.UsageError as err:
+            self.usage_error(
+                str(err), unknown_kind="Invalid choice" in str(err) or "Unknown" in str(err)
+            )
+        except cliargs.Uncertain as err:
+            self.note(str(err))
+        return self.result()
+
+    def check_auto_prompt(self) -> None:
+        mode = self.environ.get("AWS_CLI_AUTO_PROMPT", "")
+        if mode in ("on", "on-partial"):
+            self.note(f"AWS_CLI_AUTO_PROMPT={mode}: the command can be edited in the CLI's prompt")
+
+    def command_positional(self) -> cliargs.Opt:
+        opt = cliargs.Opt([":command", "command", "-", "s", "-", "1", "-", "-", "-"])
+        opt.choices = tuple(self.commands | set(self.toplevel_aliases))
+        return opt
+
+    def parse_globals(
+        self, indices: list[int], in_alias: str | None = None
+    ) -> tuple[str | None, list[int]]:
+        """The main parser over words[indices]: globals recorded; (command, remaining)."""
+        words = [self.words[i] for i in indices]
+        taken, extras = cliargs.parse_known(self.main_options, [self.command_positional()], words)
+        command = None
+        for t in taken:
+            where = [indices[i] for i in t.indices]
+            if t.option_string is None:
+                command = t.values[0]
+                continue
+            name = t.option_string
+            if in_alias is not None and t.opt.dest in ("debug", "profile"):
+                raise cliargs.UsageError(
+                    f'Global parameter "--{t.opt.dest}" detected in alias "{in_alias}" '
+                    "which is not supported in subcommand aliases."
+                )
+            for i in where:
+                self.owners[i] = f"<global:{name}>"
+            if t.opt.nargs == 0:
+                self.flags.add(name)
+                if name == "--cli-auto-prompt":
+                    self.note("--cli-auto-prompt: the command can be edited in the CLI's prompt")
+            else:
+                self.globals[name] = t.values[0] if t.values else ""
+        return command, [indices[i] for i in extras]
+
+    def walk_main(self) -> None:
+        command, remaining = self.parse_globals(list(range(len(self.words))))
+        if command is None:
+            raise cliargs.UsageError("the following arguments are required: command")
+        command_index = self.index_of_command(remaining, command)
+        seen: list[str] = []
+        while command in self.toplevel_aliases and not (
+            seen and command == seen[-1] and command in self.commands
+        ):
+            if command in seen:
+                self.cli_error = True
+                self.note(f"the alias `{seen[0]}` loops ({' -> '.join([*seen, command])})")
+                self.path = [seen[0]]
+                return
+            seen.append(command)
+            self.alias = self.alias or command
+            value = self.toplevel_aliases[command]
+            if value.startswith("!"):
+                self.shell_alias = True
+                self.note(f"the alias `{command}` runs a shell command awsguard cannot see into")
+                return
+            alias_words = self.split_alias(command, value)
+            # the alias's words replace the command word
+            k = command_index
+            delta = len(alias_words) - 1
+            self.words[k : k + 1] = alias_words
+            self.owners[k : k + 1] = [None] * len(alias_words)
+            remaining = [i if i < k else i + delta for i in remaining if i != k]
+            alias_indices = list(range(k, k + len(alias_words)))
+            command, alias_remaining = self.parse_globals(alias_indices, in_alias=seen[-1])
+            if command is None:
+                raise cliargs.UsageError("the following arguments are required: command")
+            command_index = self.index_of_command(alias_indices, command, alias_remaining)
+            remaining = alias_remaining + remaining
+            if command == seen[-1] and command in self.commands:
+                break  # an alias shadowing a builtin proxies to the builtin
+        self.path = [command]
+        if command == "help":
+            self.help = True
+            return
+        table = cliargs.load(self.major, command)
+        if table is None or command not in table.nodes:
+            self.note(f"no table for the AWS CLI command `{command}`")
+            return
+        if table.version and table.version != self.table_version:
+            self.note(f"the table for `{command}` is from another CLI version")
+        if self.major == 2 and command in self.command_alias_sections:
+            self.note(f"the alias file has aliases for `{command}` (awsguard does not read those)")
+        self.walk(table, command, remaining)
+
+    def index_of_command(
+        self, indices: list[int], command: str, remaining: list[int] | None = None
+    ) -> int:
+        left = set(remaining if remaining is not None else indices)
+        for i in indices:
+            if self.words[i] == command and i not in left and self.owners[i] is None:
+                return i
+        for i in indices:
+            if self.words[i] == command and self.owners[i] is None:
+                return i
+        return indices[0] if indices else 0
+
+    def walk(self, table: cliargs.Table, path: str, remaining: list[int]) -> None:
+        while True:
+            node = table.nodes.get(path)
+            if node is None:
+                self.note(f"no table for `{path}`")
+                return
+            self.node = node
+            words = [self.words[i] for i in remaining]
+            if node.kind == "svc":
+                op = cliargs.Opt([":operation", "operation", "-", "s", "-", "1", "-", "-", "-"])
+                op.choices = (*node.children, "help")
+                taken, extras = cliargs.parse_known({}, [op], words)
+                name = taken[0].values[0]
+                index = remaining[taken[0].indices[0]]
+                self.path.append(name)
+                if name == "help":
+                    self.help = True
+                    return
+                self.op_words = [i for i in remaining if i != index]
+                path = f"{path} {name}"
+                remaining = [remaining[i] for i in extras]
+                continue
+            if node.kind == "op":
+                self.operation_level(node, remaining, words)
+                return
+            if node.kind == "basic":
+                nxt = self.basic_level(node, remaining, words)
+                if nxt is None:
+                    return
+                name, remaining = nxt
+                self.path.append(name)
+                path = f"{path} {name}"
+                continue
+            self.note(f"awsguard does not mirror the CLI command `{path}`")
+            return
+
+    def relax_required(self, words: list[str]) -> bool:
+        # customizations/arguments.py OverrideRequiredArgsArgument: the exact spelling only
+        names = (
+            ("--cli-input-json",) if self.major == 1 else ("--cli-input-json", "--cli-input-yaml")
+        )
+        return not any(n in words for n in names)
+
+    def record(self, taken: list[cliargs.Taken], remaining: list[int]) -> None:
+        for t in taken:
+            where = [remaining[i] for i in t.indices]
+            if t.option_string is None:
+                if t.opt.dest == "help":
+                    continue
+                for i in where:
+                    self.positionals.append((i, self.words[i]))
+                continue
+            canonical = t.option_string
+            for i in where:
+                self.owners[i] = canonical
+            word = self.words[where[0]]
+            explicit = word.split("=", 1)[1] if "=" in word and word not in t.opt_names() else None
+            self.name_words[where[0]] = (
+                f"{canonical}={explicit}" if explicit is not None else canonical
+            )
+            if t.opt.action == "a":
+                # append actions keep every occurrence, in order
+                self.options[canonical] = self.options.get(canonical, ()) + tuple(t.values)
+            else:
+                self.options[canonical] = tuple(t.values)
+            self.option_opts[canonical] = t.opt
+
+    def operation_level(self, node: cliargs.Node, remaining: list[int], words: list[str]) -> None:
+        if len(self.path) == 2:
+            self.op_words = list(remaining)
+        if words == ["help"]:
+            self.help = True
+            return
+        taken, extras = cliargs.parse_known(
+            node.options, node.positionals, words, check_required=self.relax_required(words)
+        )
+        unknown = [remaining[i] for i in extras]
+        for t in taken:
+            if t.option_string is None and t.opt.dest == "help" and t.values:
+                if t.values[0] == "help":
+                    self.record(taken, remaining)
+                    self.help = True
+                    return
+                unknown.append(remaining[t.indices[0]])
+        self.record(taken, remaining)
+        if unknown:
+            unknown.sort()
+            raise cliargs.UsageError(
+                "Unknown options: " + ", ".join(self.words[i] for i in unknown)
+            )
+        self.api = node.api
+
+    def basic_level(
+        self, node: cliargs.Node, remaining: list[int], words: list[str]
+    ) -> tuple[str, list[int]] | None:
+        if len(self.path) == 2 and not self.op_words:
+            self.op_words = list(remaining)
+        if words == ["help"]:
+            self.help = True
+            return None
+        if self.major == 2 and node.children:
+            # v2 SubCommandArgParser: arg table not required, look for a subcommand; if
+            # found, only the first word equal to it is removed and the rest passed on.
+            taken, _extras = cliargs.parse_known(
+                node.options, node.positionals, words, check_required=False
+            )
+            for t in taken:
+                if t.option_string is None and t.opt.dest == "subcommand" and t.values:
+                    name = t.values[0]
+                    first = words.index(name)
+                    self.positionals.append((remaining[first], name))
+                    return name, [r for j, r in enumerate(remaining) if j != first]
+        taken, extras = cliargs.parse_known(node.options, node.positionals, words)
+        sub = None
+        for t in taken:
+            if t.option_string is None and t.opt.dest == "subcommand" and t.values:
+                sub = t.values[0]
+        self.record(taken, remaining)
+        if sub is None:
+            if extras:
+                raise cliargs.UsageError(
+                    "Unknown options: " + ",".join(self.words[remaining[i]] for i in extras)
+                )
+            return None
+        return sub, [remaining[i] for i in extras]
+
+    # --- aliases -------------------------------------------------------------------------
+
+    def load_aliases(self) -> tuple[dict[str, str], set[str]]:
+        if self.given_aliases is not None:
+            return dict(self.given_aliases), set()
+        home = self.environ.get("HOME")
+        if not home:
+            return {}, set()
+        path = os.path.join(home, ".aws", "cli", "alias")
+        try:
+            st = os.stat(path)
+        except OSError:
+            return {}, set()
+        import stat
+
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _ALIAS_FILE_LIMIT:
+            self.note(f"the CLI alias file {path} is not a regular file awsguard can read")
+            return {}, set()
+        import configparser
+
+        cp = configparser.RawConfigParser()
+        try:
+            with open(path, encoding="utf-8") as f:
+                cp.read_file(f, path)
+        except (OSError, UnicodeDecodeError, configparser.Error) as err:
+            self.note(f"the CLI alias file {path} cannot be read: {str(err).splitlines()[0]}")
+            return {}, set()
+        toplevel: dict[str, str] = {}
+        sections: set[str] = set()
+        for section in cp.sections():
+            if section == "toplevel":
+                for name in cp.options(section):
+                    toplevel[name] = cp.get(section, name).strip()
+            elif section.startswith("command "):
+                parts = section.split()
+                if len(parts) > 1 and cp.options(section):
+                    sections.add(parts[1])
+        return toplevel, sections
+
+    def split_alias(self, name: str, value: str) -> list[str]:
+        import shlex
+
+        try:
+            words = shlex.split(value)
+        except ValueError as err:
+            raise cliargs.UsageError(
+                f'Value of alias "{name}" could not be parsed: {err}'
+            ) from None
+        return [w.strip(os.linesep) for w in words]
+
+    # --- the result ----------------------------------------------------------------------
+
+    def result(self) -> Invocation:
+        service = self.path[0] if self.path else None
+        operation = self.path[1] if len(self.path) > 1 else None
+        if (
+            (self.problem is not None or self.cli_error)
+            and operation is None
+            and not self.shell_alias
+        ):
+            # the CLI rejects the line (or awsguard is unsure): name what it looks like,
+            # so a dangerous-looking command is still classified as one
+            pairs = zip(self.words, self.owners, strict=False)
+            guess = [w for w, o in pairs if o is None and not w.startswith("-")]
+            if service is None and guess:
+                service = guess[0]
+            if service is not None and service in guess and guess.index(service) + 1 < len(guess):
+                operation = guess[guess.index(service) + 1]
+        args: list[str] = []
+        op_set = set(self.op_words)
+        for i in sorted(self.op_words):
+            owner = self.owners[i]
+            if owner is not None and owner.startswith("<global:"):
+                continue
+            args.append(self.name_words.get(i, self.words[i]))
+        if (
+            self.node is not None
+            and self.node.kind == "op"
+            and self.options.get("--generate-cli-skeleton") is not None
+        ):
+            self.no_call = True
+        params: dict[str, object] = {}
+        api = getattr(self, "api", None)
+        if api is not None and not self.help and not self.cli_error:
+            try:
+                from .cliparams import decode
+
+                params, problem = decode(self, self.node)
+                if problem:
+                    self.note(problem)
+            except ImportError:
+                pass
+        argv_owners = self.argv_owners()
+        return Invocation(
+            argv=self.argv,
+            service=service,
+            operation=operation,
+            args=tuple(args),
+            globals=self.globals,
+            flags=frozenset(self.flags),
+            words=tuple(self.words),
+            alias=self.alias,
+            shell_alias=self.shell_alias,
+            options=self.options,
+            positionals=tuple(w for i, w in sorted(self.positionals) if i in op_set),
+            params=params,
+            problem=self.problem,
+            cli_error=self.cli_error,
+            owners=tuple(self.owners),
+            help=self.help,
+            version_flag=self.version_flag,
+            no_call=self.no_call,
+            api_operation=api,
+            argv_owners=argv_owners,
+            major=self.major,
+        )
+
+    def argv_owners(self) -> tuple[str | None, ...]:
+        """Owners of the words as typed: the alias's words stand in for the alias name."""
+        if self.alias is None:
+            return tuple(self.owners)
+        # Globals in argv were parsed before any alias expansion; recompute them on argv.
+        owners: list[str | None] = [None] * len(self.argv)
+        try:
+            taken, _ = cliargs.parse_known(
+                self.main_options, [self.command_positional()], list(self.argv)
+            )
+        except Exception:  # noqa: BLE001
+            return tuple(owners)
+        for t in taken:
+            if t.option_string is not None:
+                for i in t.indices:
+                    owners[i] = f"<global:{t.option_string}>"
+        return tuple(owners)

@@ -1,0 +1,231 @@
+"""Write awsguard/argdata/args-<major>/: the AWS CLI's own argument parsers, as text.
+
+Run it with the interpreter of the CLI it describes, so the tables are what that
+CLI's argparse parsers actually contain (customizations, waiters, s3 commands):
+
+    .venv/bin/python scripts/gen_cli_args.py          # AWS CLI v1 (PyPI awscli)
+    /usr/bin/python3 scripts/gen_cli_args.py          # AWS CLI v2 (Debian awscli)
+
+The tables are read by awsguard/cliargs.py. One file per top-level command
+(`ec2`, `s3`, `configure`, ...), zlib-compressed, plus `_global` with the main
+parser's options and the list of top-level commands.
+
+File format (after decompression), tab-separated lines:
+
+    @version <cli version>
+    =<path> <kind> <api operation or -> <child names, comma separated>
+        kind: svc (ServiceCommand), op (ServiceOperation), basic (BasicCommand),
+        help, other
+    <option string> <dest> <nargs> <action> <type> <required> <member> <shape> <choices>
+        nargs: - (None), ?, *, +, or a number; action: s store, t store_true,
+        f store_false, c store_const, v version, a append, x other; type: - str, i int,
+        f float, b bool; required: 1/0; member: the API member name or -;
+        shape: the API type (string, list:structure, ...) or -; choices: joined
+        with \\x1f or -.
+    Positional arguments are the same lines with the name in place of the
+    option string, prefixed by `:`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "..", "awsguard", "argdata")
+
+
+def action_code(action: argparse.Action) -> str:
+    if isinstance(action, argparse._StoreTrueAction):
+        return "t"
+    if isinstance(action, argparse._StoreFalseAction):
+        return "f"
+    if isinstance(action, argparse._StoreConstAction):
+        return "c"
+    if isinstance(action, argparse._VersionAction):
+        return "v"
+    if type(action) is argparse._StoreAction or type(action).__name__ == "CommandAction":
+        return "s"
+    # s3's --include/--exclude (AppendFilter) and --tags: every occurrence kept
+    if isinstance(action, argparse._AppendAction) or type(action).__name__ == "AppendFilter":
+        return "a"
+    return "x"
+
+
+def nargs_code(action: argparse.Action) -> str:
+    n = action.nargs
+    if n is None:
+        return "-"
+    return str(n)
+
+
+def type_code(action: argparse.Action) -> str:
+    t = action.type
+    if t is None or t is str:
+        return "-"
+    if t is int:
+        return "i"
+    if t is float:
+        return "f"
+    if t is bool:
+        return "b"
+    return "x"
+
+
+def shape_name(model) -> str:
+    if model is None:
+        return "-"
+    name = getattr(model, "type_name", None) or "-"
+    if name == "list":
+        member = getattr(model, "member", None)
+        return "list:" + (getattr(member, "type_name", "-") if member is not None else "-")
+    return name
+
+
+def clean(text: object) -> str:
+    return str(text).replace("\t", " ").replace("\n", " ")
+
+
+def arg_lines(parser: argparse.ArgumentParser, arg_table) -> list[str]:
+    by_dest = {}
+    for arg in (arg_table or {}).values():
+        by_dest.setdefault(getattr(arg, "py_name", None), arg)
+    lines = []
+    for action in parser._actions:
+        arg = by_dest.get(action.dest)
+        member = "-"
+        shape = "-"
+        if arg is not None:
+            member = getattr(arg, "_serialized_name", None) or "-"
+            try:
+                shape = shape_name(arg.argument_model)
+            except Exception:  # noqa: BLE001 - a customization without a model
+                shape = "-"
+        choices = "-"
+        if action.choices is not None:
+            try:
+                choices = "\x1f".join(clean(c) for c in action.choices)
+            except TypeError:
+                choices = "-"
+        if action.option_strings:
+            names = list(action.option_strings)
+        else:
+            names = [":" + action.dest]
+        for name in names:
+            lines.append(
+                "\t".join(
+                    [
+                        name,
+                        action.dest,
+                        nargs_code(action),
+                        action_code(action),
+                        type_code(action),
+                        "1" if action.required else "0",
+                        member,
+                        shape,
+                        choices,
+                    ]
+                )
+            )
+    return lines
+
+
+def children_of(cmd) -> dict:
+    from awscli.clidriver import ServiceCommand
+
+    if isinstance(cmd, ServiceCommand):
+        table = dict(cmd._get_command_table())
+        table.pop("help", None)
+        return table
+    table = getattr(cmd, "subcommand_table", None)
+    try:
+        return dict(table or {})
+    except Exception:  # noqa: BLE001
+        return {}
+
+
+def walk(path: str, cmd, out: list[str], depth: int = 0) -> None:
+    from awscli.argparser import ArgTableArgParser
+    from awscli.clidriver import ServiceCommand, ServiceOperation
+
+    children = children_of(cmd) if depth < 4 else {}
+    names = ",".join(children)
+    if isinstance(cmd, ServiceCommand):
+        out.append(f"={path}\tsvc\t-\t{names}")
+    elif isinstance(cmd, ServiceOperation):
+        table = cmd.arg_table
+        try:
+            parser = cmd._create_operation_parser(table)
+        except TypeError:  # v2 passes the subcommand table too
+            parser = cmd._create_operation_parser(table, cmd.subcommand_table)
+        cmd._add_help(parser)
+        out.append(f"={path}\top\t{cmd._operation_model.name}\t{names}")
+        out.extend(arg_lines(parser, table))
+    else:
+        table = getattr(cmd, "arg_table", None)
+        if table is None or not hasattr(cmd, "_build_arg_table"):
+            out.append(f"={path}\tother\t-\t{names}")
+            return
+        parser = ArgTableArgParser(table, children or None)
+        out.append(f"={path}\tbasic\t-\t{names}")
+        out.extend(arg_lines(parser, table))
+    for name, child in children.items():
+        walk(f"{path} {name}", child, out, depth + 1)
+
+
+def main() -> int:
+    import awscli
+    from awscli import clidriver
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ["AWS_CONFIG_FILE"] = os.devnull
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    os.environ["HOME"] = "/nonexistent-awsguard-home"
+    if hasattr(clidriver, "create_clidriver"):
+        try:
+            driver = clidriver.create_clidriver([])
+        except TypeError:
+            driver = clidriver.create_clidriver()
+    else:
+        driver = clidriver.CLIDriver()
+    version = awscli.__version__
+    major = version.split(".")[0]
+    outdir = os.path.join(DATA, f"args-{major}")
+    os.makedirs(outdir, exist_ok=True)
+    for old in os.listdir(outdir):
+        os.unlink(os.path.join(outdir, old))
+    table = driver._get_command_table()
+    parser = (
+        driver._create_parser(table)
+        if hasattr(driver, "_create_parser")
+        else driver.create_parser(table)
+    )
+    top = [name for name in table]
+    glob = [f"@version\t{version}", f"=\tmain\t-\t{','.join(top)}"]
+    glob.extend(arg_lines(parser, driver._get_argument_table()))
+    write(outdir, "_global", glob)
+    total = 0
+    for name in top:
+        if name == "help":
+            continue
+        lines = [f"@version\t{version}"]
+        try:
+            walk(name, table[name], lines)
+        except Exception as err:  # noqa: BLE001 - record what could not be walked
+            lines = [f"@version\t{version}", f"={name}\tother\t-\t", f"#error\t{clean(err)}"]
+        total += write(outdir, name, lines)
+    print(f"{outdir}: {len(top)} commands, {total} bytes", file=sys.stderr)
+    return 0
+
+
+def write(outdir: str, name: str, lines: list[str]) -> int:
+    data = zlib.compress(("\n".join(lines) + "\n").encode("utf-8"), 9)
+    with open(os.path.join(outdir, name + ".z"), "wb") as f:
+        f.write(data)
+    return len(data)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
