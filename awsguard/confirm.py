@@ -136,7 +136,7 @@ def check(
             if child_argv is not None:
                 from .invocation import parse
 
-                acting = parse(child_argv)
+                acting = parse(child_argv, major=getattr(invocation, "major", 1), environ=environ)
             # A read never waits on awsguard: in CI or without a terminal, STS gets a
             # short deadline, and an answer that does not come leaves the read unguarded.
             deadline = _read_deadline(environ, ci) if quick else None
