@@ -146,6 +146,8 @@ def ensure_dir(directory: StrPath) -> str:
     parent = os.path.dirname(directory.rstrip("/"))
     if parent and not os.path.isdir(parent):
         os.makedirs(parent, mode=0o700, exist_ok=True)
+    # Never create anything inside a folder someone else controls.
+    _check_parent(directory, os.geteuid())
     try:
         os.mkdir(directory, 0o700)
     except FileExistsError:
