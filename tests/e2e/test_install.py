@@ -50,10 +50,28 @@ def snapshot(home: Path) -> dict[str, bytes | None]:
     return out
 
 
-def test_install_without_a_real_cli_warns_and_succeeds(user):
+def _path_without_aws(where: Path) -> str:
+    """A PATH with every program of /usr/local/bin, /usr/bin and /bin except `aws`
+    (Debian's awscli, which CI installs, lives in /usr/bin)."""
+    where.mkdir(parents=True, exist_ok=True)
+    for folder in ("/bin", "/usr/bin", "/usr/local/bin"):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if name in ("aws", "aws_completer") or (where / name).exists():
+                continue
+            target = os.path.join(folder, name)
+            if os.access(target, os.X_OK) and not os.path.isdir(target):
+                (where / name).symlink_to(target)
+    return str(where)
+
+
+def test_install_without_a_real_cli_warns_and_succeeds(user, tmp_path):
     before = snapshot(user["home"])
     user["before"] = before
-    proc = install(user["prefix"], user["home"], path="/usr/local/bin:/usr/bin:/bin")
+    proc = install(user["prefix"], user["home"], path=_path_without_aws(tmp_path / "bin"))
     assert proc.returncode == 0, proc.stderr
     assert "no real AWS CLI found" in proc.stderr
     assert "pip install awscli" in proc.stderr
