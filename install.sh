@@ -223,8 +223,14 @@ fi
 # the source folder, and a stale build/ would leak old files into the wheel.
 STAGE=$(mktemp -d "${TMPDIR:-/tmp}/awsguard-install.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
+set +e
 tar -C "$SRC" --exclude=./.git --exclude=./.venv --exclude=./build --exclude='*.egg-info' \
-    --exclude='__pycache__' -cf - . | tar -C "$STAGE" -xf - ||
+    --exclude='__pycache__' -cf - . | tar -C "$STAGE" -xf -
+COPIED=("${PIPESTATUS[@]}")
+set -e
+# GNU tar exits 1 when a file changed while it was read (an editor saving in the
+# checkout); every file is still copied whole, so only 2 and above are failures.
+[ "${COPIED[0]}" -le 1 ] && [ "${COPIED[1]}" -eq 0 ] ||
     die "could not copy the checkout $SRC to a temporary folder ($STAGE)."
 TARGET="$STAGE"
 [ "$DEV" = 1 ] && TARGET="$STAGE[test]"

@@ -5,6 +5,7 @@ the guard that turns a broken check into a finding.
 from __future__ import annotations
 
 import os
+from typing import Any
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -65,6 +66,7 @@ class Check:
 @dataclass
 class Report:
     checks: list[Check] = field(default_factory=list)
+    situation: Any = None  # the Situation the checks ran over (situation.Situation)
 
     @property
     def status(self) -> str:
@@ -86,7 +88,29 @@ class Report:
         return next((c for c in self.checks if c.id == check_id), None)
 
     def as_dict(self) -> dict[str, object]:
-        return {"checks": [c.as_dict() for c in self.checks], "status": self.status}
+        out: dict[str, object] = {"checks": [c.as_dict() for c in self.checks]}
+        if self.situation is not None:
+            out.update(situation_dict(self.situation))
+        out["status"] = self.status
+        return out
+
+
+def situation_dict(situation: Any) -> dict[str, object]:
+    """What doctor stood for, in whoami's words: the same keys, the same conflicts."""
+    try:
+        res = situation.resolution
+    except Exception:  # noqa: BLE001 - the checks already say why
+        return {"conflicts": []}
+    return {
+        "profile": res.profile,
+        "source": res.source,
+        "region": res.region,
+        "endpoint_url": res.endpoint_url,
+        "cli_major": situation.cli_major,
+        "cli_version": situation.cli_version,
+        "cli_path": situation.cli_path,
+        "conflicts": situation.conflict_dicts(),
+    }
 
 
 def _oneline(err: BaseException) -> str:
@@ -96,13 +120,6 @@ def _oneline(err: BaseException) -> str:
 
 def broken_check(check_id: str, err: BaseException) -> Check:
     """What a check that could not run reports, instead of a traceback."""
-    if isinstance(err, ImportError):
-        return Check(
-            check_id,
-            SKIP,
-            f"not available in this build of awsguard ({_oneline(err)})",
-            fix="upgrade awsguard (install.sh) to get this check",
-        )
     return Check(
         check_id,
         FAIL,

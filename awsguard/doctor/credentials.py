@@ -88,7 +88,10 @@ def probe_sts(
                 "aws_secret_access_key": explicit.secret_access_key,
                 "aws_session_token": explicit.session_token,
             }
-            probe.method = f"awsguard {explicit.source}"
+            # One story with whoami and the panel: an imported profile is custom-process
+            # (awsguard credential-process serves the key from the keyring).
+            probe.method = res.source if explicit.source == "keyring" else (
+                f"awsguard-{explicit.source}")
         else:
             _prepare_providers(session)
             creds = session.get_credentials()

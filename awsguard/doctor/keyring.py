@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from .common import Check, FAIL, KEYRING_SERVICE, OK, _oneline
+from .common import Check, FAIL, KEYRING_SERVICE, OK, WARN, _oneline
 
 
 # --- 9. the keyring ------------------------------------------------------------------------
@@ -63,13 +63,40 @@ def _keyring_paragraph(vault: Any, detail: str) -> str:
     return f"no usable OS keyring: {detail}."
 
 
-def check_keyring(facts: KeyringFacts) -> Check:
+def keyring_needed(situation: Any) -> str | None:
+    """Why this setup needs the OS keyring; None when nothing in it does (no key or
+    session in awsguard's vault, no imported profile, no profile whose sessions
+    awsguard manages)."""
+    from .. import vaultindex
+    from ..sessionplan import plan_chain
+
+    index = vaultindex.read(situation.environ)
+    if index["keys"]:
+        return "awsguard keeps long-term keys for " + ", ".join(sorted(index["keys"]))
+    if index["sessions"]:
+        return "awsguard keeps MFA or role sessions in it"
+    files = situation.files
+    for name in files.profile_names():
+        chain = plan_chain(name, files, situation.environ)
+        if chain is not None:
+            why = "is imported (awsguard credential-process)" if chain.key_in_keyring else (
+                "has MFA sessions awsguard keeps")
+            return f"profile {name} {why}"
+    return None
+
+
+def check_keyring(facts: KeyringFacts, needed: str | None = "") -> Check:
+    """`needed`: why the setup needs a keyring (keyring_needed); None when nothing does,
+    so an unusable keyring is a warning, not a failure."""
     if facts.ok:
+        evidence = [f"service {KEYRING_SERVICE}"]
+        if needed:
+            evidence.append(f"needed: {needed}")
         return Check(
             "keyring.backend",
             OK,
             f"{facts.backend} stored, read back and deleted a test secret",
-            (f"service {KEYRING_SERVICE}",),
+            tuple(evidence),
         )
     paragraph = facts.problem or "no usable OS keyring."
     cut = paragraph.find(" awsguard keeps")
@@ -78,4 +105,15 @@ def check_keyring(facts: KeyringFacts) -> Check:
     fix = paragraph[ways:] if ways >= 0 else paragraph
     evidence = [f"backend {facts.backend}"] if facts.backend else []
     evidence.append(paragraph)
+    if needed is None:
+        return Check(
+            "keyring.backend",
+            WARN,
+            f"{summary} (nothing in this setup needs it yet: no imported profile, no "
+            "awsguard session)",
+            tuple(evidence),
+            "only `awsguard import`/`add` and MFA/role sessions need a keyring; " + fix,
+        )
+    if needed:
+        evidence.insert(0, f"needed: {needed}")
     return Check("keyring.backend", FAIL, summary, tuple(evidence), fix)

@@ -4,7 +4,6 @@ write commands.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from .common import Check, FAIL, OK
@@ -14,15 +13,10 @@ from .credentials import _short
 # --- 10. confirmation rules ----------------------------------------------------------------
 
 
-def rules_line(
-    environ: Mapping[str, str], res: Any, profile: str, account: str | None
-) -> Check:
+def rules_line(config: Any, res: Any, profile: str, account: str | None) -> Check:
     """What destructive / permissions / write / read commands will need, for this profile
-    and account, from awsguard's config (rules.py)."""
-    from .. import rules  # ImportError -> skip, through _guard
-
-    config = rules.load_config(environ)
-    if getattr(config, "error", None) is not None:
+    and account, from awsguard's config (rules.Config, the Situation's)."""
+    if config.error is not None:
         return Check(
             "rules.confirmation",
             FAIL,

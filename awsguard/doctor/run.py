@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from ..situation import Situation
 from .clock import check_clock, clock_skew_seconds
 from .common import (
     Check,
@@ -29,7 +30,7 @@ from .credentials import (
 from .environment import check_environment
 from .expiry import check_env_expiry, check_sessions
 from .files import check_file, check_permissions, check_plaintext_keys, gather_file
-from .keyring import KeyringFacts, check_keyring, gather_keyring
+from .keyring import KeyringFacts, check_keyring, gather_keyring, keyring_needed
 from .network import check_ca_bundle, check_endpoints, check_fips_dualstack, check_proxy
 from .profile import check_profile
 from .rules import rules_line
@@ -68,15 +69,22 @@ def run_doctor(
         return check_shim(shim)
 
     add(_guard(("shim.on-path", "shim.real-cli", "shim.loop"), shim_step))
-    cli_major = (shim.real_major if shim else None) or 1
 
-    # Inputs for the rest: the files, the invocation doctor stands for, the resolution.
+    # The rest works from one Situation: the same files, config, real CLI and
+    # resolution that `whoami` and `prompt` read, as `aws sts get-caller-identity`
+    # with doctor's --profile / --region would run.
+    known_cli: dict[str, Any] = {}
+    if shim is not None and shim.real_cli is not None:
+        known_cli["real_cli"] = shim.real_cli
+    situation = Situation.for_options(
+        environ, options.profile, options.region, now=now, **known_cli
+    )
+    report.situation = situation
+
     files: Any = None
     files_error: str | None = None
     try:
-        from ..awsconfig import load_files
-
-        files = load_files(environ)
+        files = situation.files
     except Exception as err:  # noqa: BLE001
         files_error = _oneline(err)
 
@@ -84,33 +92,24 @@ def run_doctor(
     res: Any = None
     res_error: str | None = None
     try:
-        from ..invocation import parse
-        from ..resolve import resolve
-
-        argv = []
-        if options.profile is not None:
-            argv += ["--profile", options.profile]
-        if options.region is not None:
-            argv += ["--region", options.region]
-        # As `aws sts get-caller-identity` runs: the STS endpoint variables apply.
-        invocation = parse([*argv, "sts", "get-caller-identity"])
         if files is None:
             raise RuntimeError(f"the AWS files could not be read ({files_error})")
-        res = resolve(invocation, environ, files, cli_major, now=now)
+        invocation = situation.invocation
+        res = situation.resolution
     except Exception as err:  # noqa: BLE001
         res_error = _oneline(err)
 
     def needs_res(ids: tuple[str, ...]) -> list[Check]:
         return [
-            Check(i, SKIP if "ImportError" in (res_error or "") else FAIL,
-                  f"the credential resolution did not run: {res_error}")
-            for i in ids
+            Check(i, FAIL, f"the credential resolution did not run: {res_error}") for i in ids
         ]
+
+    conflicts = situation.conflicts if res is not None else None
 
     # 2. environment
     add(_guard(
         ("env.variables", "env.precedence"),
-        lambda: check_environment(environ, res.conflicts if res is not None else None),
+        lambda: check_environment(environ, conflicts),
     ))
 
     # 3. profile and region
@@ -229,7 +228,7 @@ def run_doctor(
         profile = files.profile(profile_name) if files is not None else {}
         services = files.services if files is not None else {}
         endpoint = res.endpoint_url if res is not None else None
-        acknowledged = _endpoint_override_acknowledged(environ)
+        acknowledged = situation.conflict_action("endpoint-override") == "off"
         return [
             check_proxy(environ, endpoint),
             check_ca_bundle(environ, profile),
@@ -250,7 +249,7 @@ def run_doctor(
             except TimeoutError as err:
                 facts = KeyringFacts(problem=f"no usable OS keyring: {err} (a locked keyring "
                                      "waiting for a password prompt looks like this).")
-            return [check_keyring(facts)]
+            return [check_keyring(facts, keyring_needed(situation))]
 
         add(_guard(("keyring.backend",), keyring_step))
     else:
@@ -269,19 +268,6 @@ def run_doctor(
     profile_name = res.profile if res is not None else (options.profile or "default")
     add(_guard(
         ("rules.confirmation",),
-        lambda: [rules_line(environ, res, profile_name, account)],
+        lambda: [rules_line(situation.config, res, profile_name, account)],
     ))
     return report
-
-
-def _endpoint_override_acknowledged(environ: Mapping[str, str]) -> bool:
-    """True when awsguard's config turns the endpoint-override conflict off."""
-    try:
-        from .. import rules
-
-        config = rules.load_config(environ)
-        if getattr(config, "error", None) is not None:
-            return False
-        return config.conflict_action("endpoint-override") == "off"
-    except Exception:  # noqa: BLE001 - not acknowledged, then
-        return False

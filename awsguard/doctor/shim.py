@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .common import Check, FAIL, OK, SKIP, WARN, _oneline
 
@@ -25,6 +26,7 @@ class ShimFacts:
     real_is_shim: bool = False
     override: str | None = None
     disabled: bool = False
+    real_cli: Any = None  # realcli.RealCli, handed to the Situation
 
 
 def first_on_path(name: str, path: str) -> str | None:
@@ -55,6 +57,7 @@ def gather_shim(environ: Mapping[str, str]) -> ShimFacts:
     facts.real_is_shim = realcli.is_shim(os.path.realpath(facts.real_path))
     try:
         described = realcli.describe(facts.real_path)
+        facts.real_cli = described
         facts.real_version = described.version
         facts.real_major = described.major
     except Exception as err:  # noqa: BLE001 - a broken CLI is a finding, not a crash
