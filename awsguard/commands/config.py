@@ -72,25 +72,14 @@ def describe(config: Any) -> dict[str, Any]:
     }
 
 
-def _decision_for(config: Any, argv: list[str]) -> dict[str, Any]:
-    from ..awsconfig import load_files
-    from ..invocation import parse
-    from ..resolve import resolve
+def _decision_for(situation: Any) -> dict[str, Any]:
     from ..risk import classify
 
-    invocation = parse(argv)
-    classification = classify(invocation)
-    files = load_files(os.environ)
-    from ..realcli import RealCliNotFound, find_real_cli, guess_major
-
-    try:
-        major = guess_major(find_real_cli(os.environ))
-    except RealCliNotFound:
-        major = 1
-    resolution = resolve(invocation, os.environ, files, major)
-    decision = config.plan(classification, resolution, None, invocation)
+    classification = classify(situation.invocation)
+    resolution = situation.resolution
+    decision = situation.config.plan(classification, resolution, None, situation.invocation)
     return {
-        "argv": argv,
+        "argv": list(situation.argv),
         "risk": classification.risk.value,
         "operation": classification.operation,
         "action": classification.action,
@@ -131,10 +120,8 @@ def _print_table(report: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..rules import load_config
+    from ..situation import Situation
 
-    config = load_config(os.environ)
-    config.raise_for_error()
     argv = list(args.argv)
     if argv[:1] == ["--"]:
         argv = argv[1:]
@@ -142,8 +129,11 @@ def run(args: argparse.Namespace) -> int:
         argv, args.json = argv[:-1], True
     if argv[:1] == ["aws"]:
         argv = argv[1:]
+    situation = Situation(os.environ, argv or ("sts", "get-caller-identity"))
+    config = situation.config
+    config.raise_for_error()
     if argv:
-        decision = _decision_for(config, argv)
+        decision = _decision_for(situation)
         if args.json:
             print(json.dumps(decision, indent=2))
         else:
