@@ -237,7 +237,9 @@ def _read(path: Path, problems: list[FileProblem]) -> tuple[dict[str, Section], 
     except FileNotFoundError:
         return {}, False
     except safefs.Unsafe as err:
-        problems.append(FileProblem(path, None, f"not read: it {err.why}", fatal=True))
+        problems.append(
+            FileProblem(path, None, f"awsguard did not read it (it {err.why})", fatal=True)
+        )
         return {}, True
     except OSError as err:
         problems.append(FileProblem(path, None, f"cannot read: {err.strerror or err}"))

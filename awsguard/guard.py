@@ -555,7 +555,7 @@ def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
         unreadable = pipe.unreadable_files()
         if unreadable and (needs_confirmation or pipe.guarded_by_config()):
             return pipe.refuse_unconfirmable(
-                f"awsguard cannot read {unreadable[0]}, so who this command acts as is unknown"
+                f"{unreadable[0]}, so who this command acts as is unknown"
             )
         status = pipe.report_conflicts()
         if status is not None:

@@ -418,7 +418,7 @@ def load_config(environ: Mapping[str, str] = os.environ) -> Config:
     try:
         # Bounded, regular files only (a FIFO must not hang the shim), and since this
         # file decides what is guarded: owned by you (or root), writable by no one else.
-        raw = safefs.read_outside(path, CONFIG_CAP, trusted=True)
+        raw = safefs.read_outside(path, CONFIG_CAP, trusted=True, warn=False)
         text = raw.decode("utf-8")
     except FileNotFoundError:
         return config

@@ -234,12 +234,15 @@ def read_text(path: StrPath, cap: int = STATE_CAP) -> str:
     return read(path, cap).decode("utf-8", "replace")
 
 
-def read_outside(path: StrPath, cap: int = OUTSIDE_CAP, *, trusted: bool = False) -> bytes:
+def read_outside(
+    path: StrPath, cap: int = OUTSIDE_CAP, *, trusted: bool = False, warn: bool = True
+) -> bytes:
     """A file awsguard reads but does not own: follow links, but read only a regular
     file of at most `cap` bytes, and never block (FIFO, device, /dev/zero).
 
     With `trusted` (awsguard's own config.toml: it decides what is guarded), the file
-    must also be owned by you or root and writable by no one else.
+    must also be owned by you or root and writable by no one else. With `warn=False`
+    the caller reports the problem itself (its one line).
 
     FileNotFoundError when it does not exist; Unsafe (warned once) for anything else
     that is not a plain readable file; other OSErrors (permission) pass through.
@@ -248,30 +251,32 @@ def read_outside(path: StrPath, cap: int = OUTSIDE_CAP, *, trusted: bool = False
     try:
         fd = os.open(path, os.O_RDONLY | _NONBLOCK | _CLOEXEC)
     except IsADirectoryError:
-        raise _unsafe_outside(path, "is a directory") from None
+        raise _unsafe_outside(path, warn, "is a directory") from None
     try:
         st = os.fstat(fd)
         if st.st_mode & _S_IFMT != _S_IFREG:
-            raise _unsafe_outside(path, "is not a regular file (a FIFO, device or directory)")
+            raise _unsafe_outside(path, warn, "is not a regular file (a FIFO, device or directory)")
         if st.st_size > cap:
-            raise _unsafe_outside(path, f"is larger than awsguard reads ({st.st_size} bytes)")
+            raise _unsafe_outside(path, warn, f"is larger than awsguard reads ({st.st_size} bytes)")
         if trusted:
-            problem = _owner_problem(st, os.geteuid(), allow_root=True)
-            if problem is None and st.st_mode & 0o022:
-                problem = "others can write to it"
-            if problem:
-                raise _unsafe_outside(path, f"is {problem}" if "owned" in problem else problem)
+            owner = _owner_problem(st, os.geteuid(), allow_root=True)
+            if owner:
+                raise _unsafe_outside(path, warn, f"is {owner}")
+            if st.st_mode & 0o022:
+                raise _unsafe_outside(path, warn, "is writable by others")
         return _read_fd(fd, path, cap)
     finally:
         os.close(fd)
 
 
-def _unsafe_outside(path: str, why: str) -> Unsafe:
-    warn_once(
-        path,
-        why,
-        "awsguard does not read it: commands that need a confirmation are refused, others run.",
-    )
+def _unsafe_outside(path: str, warn: bool, why: str) -> Unsafe:
+    if warn:
+        warn_once(
+            path,
+            why,
+            "awsguard does not read it: commands that need a confirmation are refused, "
+            "others run.",
+        )
     return Unsafe(path, why)
 
 

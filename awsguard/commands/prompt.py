@@ -200,7 +200,8 @@ def load_settings(path: str):  # -> PromptSettings
     from ..safefs import CONFIG_CAP, Unsafe, read_outside
 
     try:
-        raw = read_outside(path, CONFIG_CAP, trusted=True)  # no FIFO hang, no foreign file
+        # No FIFO hang, no foreign file; the segment marks the error itself.
+        raw = read_outside(path, CONFIG_CAP, trusted=True, warn=False)
     except FileNotFoundError:
         return PromptSettings()
     except Unsafe as err:

@@ -180,7 +180,7 @@ def test_a_config_toml_others_control_is_not_trusted(tmp_path):
         safefs.read_outside(config, trusted=True)
     os.chown(config, 0, 0)
     os.chmod(config, 0o646)
-    with pytest.raises(safefs.Unsafe, match="others can write"):
+    with pytest.raises(safefs.Unsafe, match="writable by others"):
         safefs.read_outside(config, trusted=True)
     os.chmod(config, 0o644)
     assert b"destructive" in safefs.read_outside(config, trusted=True)
