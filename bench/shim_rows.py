@@ -257,6 +257,8 @@ def main() -> int:
         if moto is not None:
             moto.stop()
         shutil.rmtree(work / "secret-service", ignore_errors=True)
+        if args.repo:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
