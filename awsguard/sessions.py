@@ -509,28 +509,19 @@ def run_mfa_process(
 # --- STS ---------------------------------------------------------------------------------------
 
 
-def _truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() == "true"
+def sts_endpoint(
+    files: Any,
+    profile_name: str,
+    environ: Mapping[str, str],
+    cli_major: int = 2,
+    cli_version: str | None = None,
+) -> str | None:
+    """The STS endpoint the CLI would use for this profile: resolve.configured_endpoint,
+    the one place that precedence (and the CLI version that reads it) lives."""
+    from .resolve import configured_endpoint
 
-
-def sts_endpoint(files: Any, profile_name: str, environ: Mapping[str, str]) -> str | None:
-    """The STS endpoint the CLI would use for this profile (botocore's precedence)."""
-    profile = files.profile(profile_name) if files.has_profile(profile_name) else {}
-    if _truthy(environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) or _truthy(
-        str(profile.get("ignore_configured_endpoint_urls", ""))
-    ):
-        return None
-    if environ.get("AWS_ENDPOINT_URL_STS"):
-        return environ["AWS_ENDPOINT_URL_STS"]
-    services = getattr(files, "services", {}).get(str(profile.get("services", "")), {})
-    sts = services.get("sts") if isinstance(services, dict) else None
-    if isinstance(sts, dict) and sts.get("endpoint_url"):
-        return str(sts["endpoint_url"])
-    if environ.get("AWS_ENDPOINT_URL"):
-        return environ["AWS_ENDPOINT_URL"]
-    if profile.get("endpoint_url"):
-        return str(profile["endpoint_url"])
-    return None
+    found = configured_endpoint("sts", environ, files, profile_name, cli_major, cli_version)
+    return found[0] if found else None
 
 
 def sts_region(files: Any, profile_name: str, root: str, environ: Mapping[str, str]) -> str:
