@@ -402,6 +402,16 @@ def _classify_configure(
             "imports access keys into the credentials file, overwriting a profile of the same name",
         )
     target = configure_set_target(inv, environ)
+    problem = getattr(inv, "problem", None)
+    if target is None and problem:
+        return Classification(
+            Risk.DESTRUCTIVE,
+            "configure",
+            command,
+            None,
+            f"awsguard cannot be sure what this sets ({problem}); it may replace a "
+            "profile's credentials",
+        )
     if target is None or target[1] not in IDENTITY_SETTINGS:
         return Classification(
             Risk.READ, "configure", command, None, "local configuration files; no AWS change"

@@ -7,15 +7,23 @@ import json
 
 from ..errors import EXIT_USAGE, AwsguardError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 NAME = "classify"
-HELP = "show the risk (read, write, permissions, destructive) of an aws command"
+HELP = "show the risk (read, write, permissions, destructive, exposure, ...) of an aws command"
 DESCRIPTION = """\
 Show how the shim classifies an `aws` command, without running it: the risk
-(read, write, permissions or destructive), the API operation or high-level command,
-the IAM action, and why.
+(read, write, permissions, destructive, exposure, execute, audit-off or
+interactive), the API operation or high-level command, the IAM action, and why.
+The parameters count: `s3 cp f s3://b/k --acl public-read` is exposure,
+`ecs update-service --desired-count 0` destructive. Every risk but read and
+write needs a confirmation by default.
 
   awsguard classify -- s3 rb s3://my-bucket --force
   awsguard classify --json -- ec2 terminate-instances --instance-ids i-123
+  awsguard classify -- route53 change-resource-record-sets --cli-input-json file://c.json
 
 With --json: one object {"risk", "service", "operation", "action", "reason"}.
 A --json at the very end of the command line counts as awsguard's option too.
@@ -32,10 +40,27 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def _classify_as_the_shim_would(argv: list[str]) -> Any:
+    """Parsed for the real CLI's major version with your aliases, and for `configure
+    set` with your AWS config files, as the shim reads them."""
+    import os
+
+    from .. import awsconfig, realcli
     from ..invocation import parse
     from ..risk import classify
 
+    environ = dict(os.environ)
+    try:
+        cli = realcli.identify(realcli.find_real_cli(environ), environ, probe=False)
+        major, version = cli.major, cli.version
+    except realcli.RealCliNotFound:
+        major, version = 1, None
+    invocation = parse(argv, major=major, version=version, environ=environ)
+    files = awsconfig.load_files(environ) if invocation.service == "configure" else None
+    return classify(invocation, files, environ)
+
+
+def run(args: argparse.Namespace) -> int:
     argv = list(args.argv)
     if argv[:1] == ["--"]:
         argv = argv[1:]
@@ -51,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             "`awsguard classify -- s3 rm s3://bucket/key`.",
             exit_code=EXIT_USAGE,
         )
-    result = classify(parse(argv))
+    result = _classify_as_the_shim_would(argv)
     if as_json:
         print(
             json.dumps(

@@ -911,3 +911,51 @@ def test_configure_set_of_other_settings_stays_a_read():
     assert (
         classify(parse(shlex.split("configure set region eu-west-1")), files, {}).risk is Risk.READ
     )
+
+
+# --- awsguard classify --------------------------------------------------------------------------
+
+
+def test_classify_json_shows_the_new_risk_and_the_reason(capsys):
+    from awsguard.cli import main
+
+    argv = ["classify", "--json", "--", "s3", "cp", "f", "s3://b/k", "--acl", "public-read"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["risk"], out["reason"]) == ("exposure", "ACL public-read makes the objects public")
+
+
+def test_classify_reads_the_aws_files_for_configure_set(capsys, clean_env):
+    from awsguard.cli import main
+
+    (clean_env / ".aws" / "credentials").write_text("[prod]\naws_access_key_id = AKIAOLD\n")
+    assert (
+        main(
+            [
+                "classify",
+                "--json",
+                "--",
+                "configure",
+                "set",
+                "profile.prod.aws_access_key_id",
+                "AKIA",
+            ]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["risk"] == "destructive"
+    assert (
+        main(
+            [
+                "classify",
+                "--json",
+                "--",
+                "configure",
+                "set",
+                "profile.new.aws_access_key_id",
+                "AKIA",
+            ]
+        )
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["risk"] == "write"
