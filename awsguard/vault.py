@@ -160,11 +160,26 @@ WAYS_OUT = (
 )
 
 
-def _unusable(detail: str) -> AwsguardError:
-    return AwsguardError(
+def unusable_paragraph(detail: str) -> str:
+    """The long explanation, for `awsguard doctor`."""
+    return (
         f"no usable OS keyring: {detail}. awsguard keeps long-term keys and MFA sessions "
         f"only in the OS keyring (through the Python `keyring` package). {WAYS_OUT}"
     )
+
+
+class KeyringUnusable(AwsguardError):
+    """One short line where it happens; `paragraph` (the ways out) is for doctor."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"no usable OS keyring: {detail}. `awsguard doctor` says how to set one up."
+        )
+        self.paragraph = unusable_paragraph(detail)
+
+
+def _unusable(detail: str) -> AwsguardError:
+    return KeyringUnusable(detail)
 
 
 def _backend() -> Any:

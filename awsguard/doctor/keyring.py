@@ -31,7 +31,7 @@ def gather_keyring() -> KeyringFacts:
     try:
         backend = vault._backend()
     except Exception as err:  # noqa: BLE001 - vault raises AwsguardError with the paragraph
-        facts.problem = str(err)
+        facts.problem = getattr(err, "paragraph", None) or str(err)
         return facts
     facts.backend = f"{type(backend).__module__}.{type(backend).__name__}"
     item = f"probe-{os.getpid()}"
@@ -57,7 +57,7 @@ def gather_keyring() -> KeyringFacts:
 
 
 def _keyring_paragraph(vault: Any, detail: str) -> str:
-    make = getattr(vault, "_unusable", None)
+    make = getattr(vault, "unusable_paragraph", None)
     if make is not None:
         return str(make(detail))
     return f"no usable OS keyring: {detail}."

@@ -150,13 +150,22 @@ def test_credential_process_refuses_a_terminal_and_prints_json_to_a_pipe(world: 
     assert "plain-long-term-secret" not in (child.before or "")
 
 
-def test_a_missing_keyring_is_one_paragraph_with_the_ways_out(world: dict) -> None:
+def test_a_missing_keyring_is_one_short_line_and_doctor_has_the_ways_out(world: dict) -> None:
     env = {**world, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     done = run([AWSGUARD, "add", "plain"], env, "AKIAEXAMPLEADDED0001\nadded-secret-value-1234\n")
     assert done.returncode == 1
-    assert done.stderr.count("\n") == 1
-    assert "keyrings.alt" in done.stderr and "never falls back" in done.stderr
+    assert done.stderr.count("\n") == 1 and len(done.stderr) < 200
+    assert "no usable OS keyring" in done.stderr and "awsguard doctor" in done.stderr
     assert "Traceback" not in done.stderr
+    # Not a code asked for, nor spent at STS, when the session could not be kept.
+    config = Path(env["AWS_CONFIG_FILE"]).with_name("config-mfa")
+    config.write_text("[profile plain]\nmfa_serial = arn:aws:iam::123456789012:mfa/plain\n")
+    mfa = run([AWSGUARD, "mfa", "plain", "--code", "123456"],
+              {**env, "AWS_CONFIG_FILE": str(config)})
+    assert mfa.returncode == 1 and mfa.stderr.count("no usable OS keyring") == 1
+    doctor = run([AWSGUARD, "doctor"], env)
+    assert "keyrings.alt" in doctor.stdout + doctor.stderr
+    assert "never falls back" in doctor.stdout + doctor.stderr
 
 
 def test_add_on_a_terminal_asks_and_does_not_echo_the_secret(world: dict) -> None:
