@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from . import sessions
+from .envfacts import in_ci
 from .errors import EXIT_REFUSED, AwsguardError
 from .sessions import ChildCredentials
 
@@ -54,10 +55,6 @@ EXEC_ARN_VAR = "AWSGUARD_EXEC_ARN"
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def in_ci(environ: Mapping[str, str]) -> bool:
-    return environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
 
 
 def say(line: str) -> None:
@@ -294,13 +291,13 @@ def describe(identity: Mapping[str, Any], creds: ChildCredentials, now: datetime
     )
 
 
-def expect_account(expected: str, identity: Mapping[str, Any]) -> None:
-    """Refuse (77) unless `expected` is the account's id, configured name or alias."""
-    names = {str(v) for v in (identity.get("account"), identity.get("name"),
-                              identity.get("alias")) if v}
-    if expected.strip() in names:
+def expect_account(expected: str, identity: Mapping[str, Any], config: Any = None) -> None:
+    """Refuse (77) unless `expected` is the account's id, or a configured name or alias
+    only this account has (as AWSGUARD_APPROVE)."""
+    from .confirm import account_label, approval_names
+
+    if expected.strip() in approval_names(identity, config):
         return
-    from .confirm import account_label
 
     raise AwsguardError(
         f"refused: --expect-account {shown(expected)} but profile "
@@ -371,7 +368,7 @@ def approve(
     if ci or not tty.has_terminal():
         outcome = confirm.Outcome(decision="pass", level=level, identity=identity,
                                   risk="exec", because=because)
-        outcome = confirm._approve_from_env(outcome, environ, what, ci)
+        outcome = confirm._approve_from_env(outcome, environ, what, ci, config=config)
         if outcome.decision != "approved":
             raise AwsguardError(
                 outcome.message.replace("The real CLI did not run", "Nothing was started"),
@@ -480,6 +477,6 @@ def prepare(
     identity["name"] = config.account_name(identity.get("account"))
     say(f"{shown(profile or 'environment keys')} is {describe(identity, creds)}")
     if expect:
-        expect_account(expect, identity)
+        expect_account(expect, identity, config)
     approve(config, identity, profile, what, environ)
     return Handout(source, creds, identity, region)

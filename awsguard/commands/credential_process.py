@@ -37,6 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import awsconfig, sessions, tty, vault
+    from ..envfacts import in_ci
 
     if sys.stdout.isatty():
         raise AwsguardError(
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
                 "SecretAccessKey": key.secret_access_key})
         return 0
     settings = sessions.load_settings(environ)
-    ci = environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
+    ci = in_ci(environ)
     interactive = not ci and tty.has_terminal()
     ask_code = None
     if not interactive and not settings.mfa_process and not ci:
