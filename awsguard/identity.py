@@ -13,7 +13,6 @@ identity costs one small file read: no botocore import, no network.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -22,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from . import paths
+from . import identitycache, paths
 from .errors import EXIT_REFUSED, AwsguardError
 from .timefmt import format_time, parse_time, require_time
 
@@ -66,8 +65,7 @@ Fetcher = Callable[..., tuple[str, Identity]]
 
 
 def cache_path(access_key_id: str, environ: Mapping[str, str] = os.environ) -> Path:
-    digest = hashlib.sha256(access_key_id.encode()).hexdigest()
-    return paths.cache_dir(environ) / "identity" / f"{digest}.json"
+    return Path(identitycache.path(access_key_id, environ))
 
 
 def _now() -> datetime:
@@ -80,8 +78,10 @@ def read_cached(
     endpoint_url: str | None = None,
     now: datetime | None = None,
 ) -> Identity | None:
+    data = identitycache.read(access_key_id, environ)  # the cache's one reader
     try:
-        data = json.loads(paths.read_private(cache_path(access_key_id, environ), 64 * 1024))
+        if data is None:
+            return None
         fetched = require_time(data["fetched_at"])
         if not (data["account"] and data["arn"]):
             return None
@@ -119,11 +119,7 @@ def cached(resolution: Any, environ: Mapping[str, str] = os.environ) -> dict[str
     key = getattr(resolution, "raw_access_key_id", None)
     if not key:
         return None
-    try:
-        data = json.loads(paths.read_private(cache_path(key, environ), 64 * 1024))
-    except (OSError, ValueError):  # absent, or not ours (safefs warned once)
-        return None
-    return data if isinstance(data, dict) else None
+    return identitycache.read(key, environ)  # absent, or not ours (safefs warned once)
 
 
 def offline_key(invocation: Any, resolution: Any, environ: Mapping[str, str]) -> str | None:

@@ -168,7 +168,10 @@ class Segment:
         self.expires_from: str | None = None
         self.seconds_left: int | None = None
         self.expired = False
+        # Every conflict whoami reports (minus [prompt] ignore_conflicts), and those of
+        # them the mark shows: the ones the shim warns about on each call.
         self.conflicts: list[str] = []
+        self.marked: list[str] = []
         self.protected = False
         self.color = ""
         self.text = ""
@@ -195,6 +198,7 @@ class Segment:
             "seconds_left": self.seconds_left,
             "expired": self.expired,
             "conflicts": list(self.conflicts),
+            "marked": list(self.marked),
             "protected": self.protected,
             "color": self.color or None,
             "valid_until": self.valid_until or None,
@@ -450,7 +454,7 @@ def pick_color(segment: Segment, settings: PromptSettings) -> str:
             return rule.color
     if segment.protected:
         return settings.protected_color
-    if segment.conflicts:
+    if segment.marked:
         return settings.conflict_color
     return settings.color
 
@@ -482,6 +486,7 @@ def compute(
     sessions: list[SessionHint] | None = None,
     fmt: str | None = None,
     unicode: bool = True,
+    conflicts: list | None = None,
 ) -> Segment:
     """The segment for `res`; `fmt` overrides the configured format (already validated)."""
     if not _in_play(res, environ):
@@ -518,26 +523,33 @@ def compute(
     recheck = now_epoch + RECHECK_SECONDS
     seg.valid_until = min(seg.valid_until, recheck) if seg.valid_until else recheck
 
-    codes = [
-        c.code
-        for c in res.conflicts
-        if c.applies_to_shim and c.code not in settings.ignore_conflicts
-    ]
+    # The conflicts every view reports (Situation.conflicts: config.toml's "off" applied;
+    # res.conflicts when called with a bare resolution), minus the prompt's own ignore list.
+    # A report-only hazard (applies_to_shim False: plaintext keys in a file) is listed but
+    # not marked, as the shim does not warn about it on every call.
+    shown = [c for c in (res.conflicts if conflicts is None else conflicts)
+             if c.code not in settings.ignore_conflicts]
     rank = {code: n for n, code in enumerate(CONFLICT_ORDER)}
-    seg.conflicts = sorted(dict.fromkeys(codes), key=lambda c: rank.get(c, len(rank) // 2))
+
+    def ranked(codes: list[str]) -> list[str]:
+        return sorted(dict.fromkeys(codes), key=lambda c: rank.get(c, len(rank) // 2))
+
+    seg.conflicts = ranked([c.code for c in shown])
+    seg.marked = ranked([c.code for c in shown if c.applies_to_shim])
     if settings.error:
         seg.config_error = settings.error
         seg.conflicts.append(CONFIG_ERROR)
+        seg.marked.append(CONFIG_ERROR)
     seg.color = pick_color(seg, settings)
 
     mark = settings.conflict_mark
     if mark is None:
         mark = "⚠" if unicode else "!"
     conflict = ""
-    if seg.conflicts:
-        conflict = mark + seg.conflicts[0]
-        if len(seg.conflicts) > 1:
-            conflict += f"+{len(seg.conflicts) - 1}"
+    if seg.marked:
+        conflict = mark + seg.marked[0]
+        if len(seg.marked) > 1:
+            conflict += f"+{len(seg.marked) - 1}"
     values = {
         "profile": seg.profile or "",
         "source": seg.source or "",
@@ -548,7 +560,7 @@ def compute(
         "expires_in": compact_left(seg.seconds_left),
         "expires_at": seg.expires_at or "",
         "conflict": conflict,
-        "conflict_mark": mark if seg.conflicts else "",
+        "conflict_mark": mark if seg.marked else "",
     }
     chosen = fmt if fmt is not None else settings.format
     seg.text = render_top(parse_format(chosen), values).replace("\n", " ").strip()

@@ -56,6 +56,12 @@ class Chain:
     root_duration: int | None  # the root profile's duration_seconds, if set
 
 
+def is_awsguard_process(command: str) -> bool:
+    """Whether a profile's credential_process is `awsguard credential-process` (an
+    imported profile: the key is in awsguard's keyring)."""
+    return _is_awsguard_process(command)
+
+
 def _is_awsguard_process(command: str) -> bool:
     import shlex
 

@@ -189,6 +189,35 @@ class Situation:
         """Codes of conflicts present but turned off in config.toml."""
         return [c.code for c in self.resolution.conflicts if self.conflict_action(c.code) == "off"]
 
+    @property
+    def imported(self) -> bool:
+        """An imported profile: source custom-process, served by `awsguard
+        credential-process` from the keyring. Every view says custom-process (what the
+        CLI runs) and names awsguard's keyring beside it."""
+        from .sessionplan import is_awsguard_process
+
+        res = self.resolution
+        return res.source == "custom-process" and is_awsguard_process(
+            res.credential_process or ""
+        )
+
+    def identity_hint(self) -> dict[str, object] | None:
+        """What the identity cache remembers for the key the CLI will use, offline: the
+        resolution's key, or for an imported profile the key awsguard keeps (found through
+        the vault index, never the keyring)."""
+        from . import identitycache
+
+        res = self.resolution
+        if res.raw_access_key_id:
+            return identitycache.read(res.raw_access_key_id, self.environ)
+        if self.imported:
+            from . import vaultindex
+
+            entry = vaultindex.read(self.environ)["keys"].get(res.profile)
+            if isinstance(entry, dict) and isinstance(entry.get("identity_cache"), str):
+                return identitycache.read_digest(entry["identity_cache"], self.environ)
+        return None
+
     def conflict_dicts(self) -> list[dict[str, object]]:
         """The one JSON form of the conflicts: whoami, doctor and prompt print this."""
         return [{**c.as_dict(), "shim": c.applies_to_shim} for c in self.conflicts]

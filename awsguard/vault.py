@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import paths, vaultindex
+from . import identitycache, paths, vaultindex
 from .errors import AwsguardError
 from .record import field, record
 from .vaultindex import INDEX_NAME
@@ -305,6 +305,9 @@ def store_key(profile: str, key: LongTermKey, environ: Mapping[str, str] = os.en
     with _index(environ) as index:
         index["keys"][profile] = {
             "access_key_id": key.masked_id,
+            # The identity cache's name for this key: the prompt finds the account of
+            # an imported profile without the keyring (a key id is not a secret).
+            "identity_cache": identitycache.digest(key.access_key_id),
             "stored": format_time(datetime.now(timezone.utc)),
         }
 

@@ -153,103 +153,27 @@ def config_file(environ: Mapping[str, str]) -> str:
     return os.path.join(_xdg(environ, "XDG_CONFIG_HOME", ".config"), "config.toml")
 
 
-def _read_json(path: str) -> object:
-    from ..safefs import read
-
-    try:
-        raw = read(path)  # awsguard's own cache: ours, private, no symlink (safefs)
-    except OSError:
-        return None
-    import json
-
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
-
-
-def cli_major(environ: Mapping[str, str]) -> int:
-    """The real CLI's major version from realcli's cache (no process); 2 when unknown.
-
-    The cache maps each real CLI path the shim has described to its version. The
-    entry used is AWSGUARD_REAL_AWS's, else the one in the earliest PATH folder;
-    without any, 2: the current CLI. The major only decides which of AWS_PROFILE /
-    AWS_DEFAULT_PROFILE (and AWS_REGION / AWS_DEFAULT_REGION) wins when both are set,
-    and that case has its own conflict mark either way.
-    """
-    data = _read_json(os.path.join(cache_dir(environ), "realcli.json"))
-    if not isinstance(data, dict) or not data:
-        return 2
-    override = environ.get("AWSGUARD_REAL_AWS")
-    entry = data.get(override) if override else None
-    if not isinstance(entry, dict):
-        rank = {d: n for n, d in reversed(list(enumerate(environ.get("PATH", "").split(":"))))}
-        ranked = sorted(
-            (rank.get(os.path.dirname(p), len(rank)), p)
-            for p, e in data.items()
-            if isinstance(e, dict)
-        )
-        entry = data[ranked[0][1]] if ranked else None
-    major = entry.get("major") if isinstance(entry, dict) else None
-    return major if major in (1, 2) else 2
-
-
-def load_settings(path: str):  # -> PromptSettings
+def load_settings(config):  # noqa: ANN001 - rules.Config -> PromptSettings
+    """The [prompt] and [accounts] tables of config.toml, read by rules (the file's one
+    reader, with one error policy): a broken file anywhere gives the mark."""
     from ..prompt import PromptSettings, parse_settings
 
-    from ..safefs import CONFIG_CAP, Unsafe, read_outside
-
-    try:
-        # No FIFO hang, no foreign file; the segment marks the error itself.
-        raw = read_outside(path, CONFIG_CAP, trusted=True, warn=False)
-    except FileNotFoundError:
-        return PromptSettings()
-    except Unsafe as err:
-        return PromptSettings(error=f"cannot read {path}: it {err.why}")
-    except OSError as err:
-        return PromptSettings(error=f"cannot read {path}: {err.strerror or err}")
-    if b"prompt" not in raw and b"accounts" not in raw:
-        return PromptSettings()  # none of our tables: skip the TOML parser (rules.py checks it)
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        return PromptSettings(error=f"{path} is not valid TOML: {err}")
-    settings = parse_settings(data)
+    if config.error is not None:
+        return PromptSettings(error=str(config.error))
+    settings = parse_settings(config.data)
     if settings.error:
-        settings.error = f"{path}: {settings.error}"
+        settings.error = f"{config.path}: {settings.error}"
     return settings
 
 
-def _sha256_hex(text: str) -> str:
-    # The builtin module, not hashlib: loading OpenSSL costs a prompt milliseconds.
-    try:
-        from _sha256 import sha256  # type: ignore[import-not-found]  # Python <= 3.11
-    except ImportError:
-        try:
-            from _sha2 import sha256  # type: ignore[import-not-found]  # Python 3.12+
-        except ImportError:
-            from hashlib import sha256
-    return sha256(text.encode("utf-8")).hexdigest()
-
-
 def identity_dir(environ: Mapping[str, str]) -> str:
-    return os.path.join(cache_dir(environ), "identity")
+    from .. import identitycache
+
+    return identitycache.folder(environ)
 
 
-def read_identity(environ: Mapping[str, str], access_key_id: str | None):  # -> IdentityHint
-    """The identity cache entry for this key (awsguard/identity.py writes it), any endpoint."""
-    if not access_key_id:
-        return None
-    name = _sha256_hex(access_key_id) + ".json"
-    return _identity_hint(_read_json(os.path.join(identity_dir(environ), name)))
-
-
-def _identity_hint(data: object):  # -> IdentityHint | None
+def identity_hint(data: object):  # -> IdentityHint | None
+    """An identity cache entry (identitycache.read) as the segment's hint."""
     if not isinstance(data, dict):
         return None
     from ..prompt import IdentityHint
@@ -415,6 +339,8 @@ def segment_cache_path(environ: Mapping[str, str], opts: Mapping[str, object]) -
         if name.startswith(("AWS_", "AWSGUARD_")) or name in _ENV_NAMES:
             value = "(set)" if name in _SECRET_VARS and environ[name] else environ[name]
             parts.append(f"{name}={value}")
+    from ..identitycache import _sha256_hex
+
     digest = _sha256_hex("\0".join(parts))[:32]
     return os.path.join(cache_dir(environ), "prompt", f"segment-{digest}")
 
@@ -498,16 +424,17 @@ def _print_segment(opts: Mapping[str, object], environ: Mapping[str, str]) -> in
 
     from datetime import datetime, timezone
 
-    from ..awsconfig import load_files
-    from ..invocation import parse
     from ..prompt import compute, styled
-    from ..resolve import resolve
+    from ..situation import Situation
 
     now = datetime.fromtimestamp(started, timezone.utc)
-    files = load_files(environ)
-    res = resolve(parse([]), environ, files, cli_major(environ), now=now)
-    settings = load_settings(config_file(environ))
-    identity = read_identity(environ, res.raw_access_key_id)
+    # The same Situation whoami and doctor start from; no process is started (the real
+    # CLI's version comes from its files or realcli's cache).
+    situation = Situation(environ, now=now, probe_cli=False)
+    files = situation.files
+    res = situation.resolution
+    settings = load_settings(situation.config)
+    identity = identity_hint(situation.identity_hint())
     sessions = read_sessions(environ) if res.source != "env" else []
     fmt = opts.get("format")
     if not isinstance(fmt, str):
@@ -529,6 +456,7 @@ def _print_segment(opts: Mapping[str, object], environ: Mapping[str, str]) -> in
         sessions=sessions,
         fmt=fmt,
         unicode=_unicode_locale(environ),
+        conflicts=situation.conflicts,
     )
     if opts.get("json"):
         import json

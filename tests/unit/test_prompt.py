@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from awsguard import paths, timefmt
+from awsguard import identitycache, paths, rules, timefmt
 from awsguard import prompt as seg
 from awsguard.awsconfig import load_files
 from awsguard.commands import prompt as cmd
@@ -49,6 +49,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # No real CLI on PATH: botocore's (v1) precedence, as whoami assumes; a test that
+    # depends on the CLI's version says which.
+    (tmp_path / "no-cli").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "no-cli"))
     return home
 
 
@@ -257,16 +261,6 @@ def test_xdg_folders_match_awsguard_paths(tmp_path):
         assert cmd.config_file(env) == str(paths.config_file(env))
 
 
-def test_cli_major_from_realcli_cache_prefers_the_earlier_path_folder(tmp_path):
-    env = {"HOME": str(tmp_path), "PATH": "/opt/one:/opt/two"}
-    assert cmd.cli_major(env) == 2  # nothing cached: the current CLI
-    cache = Path(cmd.cache_dir(env)) / "realcli.json"
-    cache.parent.mkdir(parents=True)
-    cache.write_text(json.dumps({"/opt/two/aws": {"major": 2}, "/opt/one/aws": {"major": 1}}))
-    assert cmd.cli_major(env) == 1
-    assert cmd.cli_major({**env, "AWSGUARD_REAL_AWS": "/opt/two/aws"}) == 2
-
-
 def test_identity_cache_entry_is_found_by_the_sha256_of_the_key(tmp_path):
     env = {"HOME": str(tmp_path)}
     folder = Path(cmd.identity_dir(env))
@@ -277,18 +271,29 @@ def test_identity_cache_entry_is_found_by_the_sha256_of_the_key(tmp_path):
                     "alias": "sandbox"})
     )
     (folder / "other.json").write_text("{}")
-    hint = cmd.read_identity(env, KEY)
+    hint = cmd.identity_hint(identitycache.read(KEY, env))
     assert (hint.account, hint.alias) == ("222222222222", "sandbox")
-    assert cmd.read_identity(env, "AKIAOTHEROTHEROTHER1") is None
+    assert identitycache.read("AKIAOTHEROTHEROTHER1", env) is None
+
+
+def _settings(path: Path):
+    return cmd.load_settings(rules.load_config({"AWSGUARD_CONFIG": str(path),
+                                                "HOME": str(path.parent)}))
 
 
 def test_broken_toml_gives_a_mark_not_a_traceback(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text("[prompt\n")
-    settings = cmd.load_settings(str(path))
+    settings = _settings(path)
     assert "not valid TOML" in settings.error
     assert settings.format == seg.DEFAULT_FORMAT
-    assert cmd.load_settings(str(tmp_path / "missing.toml")).error is None
+    assert _settings(tmp_path / "missing.toml").error is None
+
+
+def test_a_bad_value_in_any_table_gives_the_mark_too(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[risk]\ndestructive = "maybe"\n')
+    assert "maybe" in _settings(path).error
 
 
 def test_missing_files_are_watched_through_their_nearest_folder(home):
@@ -384,7 +389,7 @@ def test_a_changed_file_or_variable_misses_the_cache(home, capsys, monkeypatch):
     config.write_text(CONFIG.replace("eu-west-1", "eu-north-1"))
     cmd.fast_main([])
     assert capsys.readouterr().out == "dev@123456789012 eu-north-1\n"
-    monkeypatch.setenv("AWS_REGION", "ap-east-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-east-1")
     cmd.fast_main([])
     assert capsys.readouterr().out == "dev@123456789012 ap-east-1\n"
 
@@ -415,8 +420,8 @@ def test_the_mark_is_ascii_unless_the_locale_is_utf8(env, unicode):
 
 def test_settings_come_from_the_prompt_and_accounts_tables_only(tmp_path):
     path = tmp_path / "config.toml"
-    path.write_text('[[rules]]\nprofile = "x"\n')
-    assert cmd.load_settings(str(path)).error is None
+    path.write_text('[[rules]]\nprofile = "x"\nconfirm = "never"\n')
+    assert _settings(path).error is None
     path.write_text('[prompt]\nformat = "{profile}!"\n[accounts."123456789012"]\nname = "p"\n')
-    settings = cmd.load_settings(str(path))
+    settings = _settings(path)
     assert (settings.format, settings.accounts["123456789012"]["name"]) == ("{profile}!", "p")
