@@ -272,6 +272,12 @@ def depends_on_values(invocation: Invocation) -> bool:
     inv = invocation
     if inv.service == "configure":
         return True
+    # A file's content (file://, --cli-input-json/yaml) can change between two calls
+    # with the same argv: DryRun, an ACL or a DELETE may be in it.
+    if any("file://" in arg or "fileb://" in arg for arg in inv.args):
+        return True
+    if inv.has_arg("--cli-input-json") or inv.has_arg("--cli-input-yaml"):
+        return True
     if inv.service not in VALUE_RULE_SERVICES:
         return False
     from . import riskrules
@@ -562,6 +568,9 @@ S3_VALUE_OPTIONS = frozenset(
 
 
 def _s3_paths(inv: Invocation) -> list[str]:
+    positionals = getattr(inv, "positionals", None)
+    if positionals:  # the parser knows which options take a value
+        return list(positionals)
     paths: list[str] = []
     skip = False
     for arg in inv.args:

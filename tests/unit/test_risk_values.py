@@ -959,3 +959,25 @@ def test_classify_reads_the_aws_files_for_configure_set(capsys, clean_env):
         == 0
     )
     assert json.loads(capsys.readouterr().out)["risk"] == "write"
+
+
+# --- what the shim may remember -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "depends"),
+    [
+        ("ecs update-service --service s --desired-count 3", True),
+        ("s3 cp f s3://b/k", True),
+        ("ec2 terminate-instances --cli-input-json file://x.json", True),
+        ("dynamodb put-item --table-name t --item file://item.json", True),
+        ("configure set region eu-west-1", True),
+        ("s3 ls", False),
+        ("ec2 describe-instances", False),
+        ("iam delete-user --user-name bob", False),
+    ],
+)
+def test_answers_that_depend_on_values_are_not_remembered(argv, depends):
+    from awsguard.risk import depends_on_values
+
+    assert depends_on_values(parse(shlex.split(argv))) is depends
