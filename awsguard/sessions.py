@@ -64,25 +64,14 @@ class SessionSettings:
 
 def load_settings(environ: Mapping[str, str] = os.environ) -> SessionSettings:
     """The `[sessions]` table of awsguard's config file (defaults when absent)."""
-    path = paths.config_file(environ)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    from . import rules  # config.toml's one reader; a broken file is one error for all
+
+    config = rules.load_config(environ)
+    path = config.path
+    if not config.exists:
         return SessionSettings(path=path)
-    except (OSError, UnicodeDecodeError) as err:
-        raise AwsguardError(f"cannot read awsguard's config file {path}: {err}.") from None
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise AwsguardError(
-            f"awsguard's config file {path} is not valid TOML: {err}. Fix that line "
-            "(https://toml.io), or move the file aside to use the defaults."
-        ) from None
-    table = data.get("sessions", {})
+    config.raise_for_error()
+    table = config.data.get("sessions", {})
     if not isinstance(table, dict):
         raise AwsguardError(f"{path}: `sessions` must be a table ([sessions]).")
 
