@@ -20,6 +20,7 @@ profile rules apply whatever their `risk` list says.
 from __future__ import annotations
 
 import fnmatch
+import os
 import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -341,6 +342,10 @@ def exec_rule(config: Any, identity: Mapping[str, Any], profile: str | None
     return rule.level, f"{rule.origin} ({rule.selectors()}) in {config.path}"
 
 
+class Aborted(AwsguardError):
+    """Ctrl-C or Ctrl-D at the confirmation: nothing was started (77)."""
+
+
 def approve(
     config: Any,
     identity: dict[str, Any],
@@ -349,12 +354,48 @@ def approve(
     environ: Mapping[str, str],
 ) -> None:
     """Ask (or check AWSGUARD_APPROVE) when the account's rules say so; raise 77 if not."""
-    from . import confirm
 
     identity.setdefault("name", config.account_name(identity.get("account")))
     level, because = exec_rule(config, identity, profile)
     if level == "never":
         return
+    decision = "refused"
+    try:
+        _decide(config, identity, profile, what, environ, level, because)
+        decision = "approved"
+    except Aborted:
+        decision = "aborted"
+        raise
+    finally:
+        _audit(what, identity, level, because, decision, environ)
+
+
+def _audit(what: str, identity: dict[str, Any], level: str, because: str, decision: str,
+           environ: Mapping[str, str]) -> None:
+    """One line in the audit log, as the shim writes for its confirmations. Only the
+    program's name: its arguments are not the AWS CLI's, so redaction cannot know them."""
+    from types import SimpleNamespace
+
+    from . import audit, confirm
+
+    words = what.split()[:3]
+    if words[1:2] == ["exec"] and len(words) == 3:
+        words[2] = os.path.basename(words[2])
+    else:
+        words = words[:2]
+    outcome = confirm.Outcome(decision=decision, level=level, identity=identity,
+                              risk="exec", operation=words[1], because=because)
+    invocation = SimpleNamespace(argv=words, service=None, operation=words[1])
+    try:
+        audit.record(outcome, invocation, None, environ)
+    except Exception:  # noqa: BLE001 - the audit log must not decide the command
+        pass
+
+
+def _decide(config: Any, identity: dict[str, Any], profile: str | None, what: str,
+            environ: Mapping[str, str], level: str, because: str) -> None:
+    from . import confirm
+
     label = confirm.account_label(identity)
     if level == "deny":
         raise AwsguardError(
@@ -415,7 +456,9 @@ def _ask(level: str, because: str, identity: Mapping[str, Any], profile: str | N
             answer = confirm_tty.ask_line("awsguard: please answer y or n. Continue? [y/N] "
                                           ).lower()
         raise AwsguardError(f"{refused} No yes/no answer.", exit_code=EXIT_REFUSED)
-    except (tty.PromptAborted, tty.NoTerminal) as err:
+    except tty.PromptAborted as err:
+        raise Aborted(f"{refused} {err}", exit_code=EXIT_REFUSED) from None
+    except tty.NoTerminal as err:
         raise AwsguardError(f"{refused} {err}", exit_code=EXIT_REFUSED) from None
 
 

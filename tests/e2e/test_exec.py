@@ -428,3 +428,17 @@ def test_the_server_renews_a_role_session_the_sdks_would_find_too_short(world: d
     # Renewed under the session lock into the keyring: the next caller shares it.
     stored = vault.load_session(item)
     assert stored is not None and stored.access_key_id == served["key"]
+
+
+def test_exec_decisions_on_a_protected_account_reach_the_audit_log(world: dict) -> None:
+    write_config(world, f'[accounts."{ACCOUNT}"]\nname = "prod"\nprotected = true\n')
+    secret_arg = "--var=password=hunter2-not-logged"
+    assert awsguard(world, "exec", "--profile", "admin", "--", "true", secret_arg).returncode == 77
+    approved = {**world, "AWSGUARD_APPROVE": ACCOUNT}
+    assert awsguard(approved, "exec", "--profile", "admin", "--", "true", secret_arg
+                    ).returncode == 0
+    log = Path(world["XDG_STATE_HOME"]) / "awsguard" / "audit.jsonl"
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [e["decision"] for e in entries] == ["refused", "approved"]
+    assert all(e["account"] == ACCOUNT and e["level"] == "type" for e in entries)
+    assert "hunter2" not in log.read_text()
