@@ -94,11 +94,45 @@ class Node:
 
 
 class Table:
-    """One file of data/args-<major>/: the nodes of one top-level command."""
+    """One file of argdata/args-<major>/: the nodes of one top-level command. The file
+    is an index and zlib chunks; only the chunk holding a wanted node is decompressed
+    (ec2's whole table would cost the shim ~10 ms)."""
 
-    def __init__(self, version: str, nodes: dict[str, Node]) -> None:
-        self.version = version
-        self.nodes = nodes
+    def __init__(self, data: bytes) -> None:
+        first = data.index(b"\n")
+        second = data.index(b"\n", first + 1)
+        magic, count, index_len = data[:first].decode("ascii").split()
+        if magic != "AGA1":
+            raise ValueError("not an awsguard argument table")
+        lengths = [int(n) for n in data[first + 1 : second].decode("ascii").split(",") if n]
+        start = second + 1
+        self.index = "\n" + data[start : start + int(index_len)].decode("utf-8")
+        self.version = ""
+        if self.index.startswith("\n@version\t"):
+            self.version = self.index[11 : self.index.index("\n", 1)]
+        self.offsets = []
+        pos = start + int(index_len)
+        for n in lengths[: int(count)]:
+            self.offsets.append((pos, n))
+            pos += n
+        self.data = data
+        self.chunks: dict[int, dict[str, Node]] = {}
+
+    def get(self, path: str) -> Node | None:
+        at = self.index.find("\n" + path + "\t")
+        if at < 0:
+            return None
+        end = self.index.find("\n", at + 1)
+        chunk = int(self.index[at + len(path) + 2 : end if end >= 0 else None])
+        nodes = self.chunks.get(chunk)
+        if nodes is None:
+            pos, n = self.offsets[chunk]
+            text = zlib.decompress(self.data[pos : pos + n]).decode("utf-8")
+            nodes = self.chunks[chunk] = _parse_nodes(text)
+        return nodes.get(path)
+
+    def __contains__(self, path: str) -> bool:
+        return self.index.find("\n" + path + "\t") >= 0
 
 
 _CACHE: dict[tuple[int, str], Table | None] = {}
@@ -114,34 +148,27 @@ def load(major: int, name: str) -> Table | None:
         path = os.path.join(DATA_DIR, f"args-{major}", name + ".z")
         try:
             with open(path, "rb") as f:
-                text = zlib.decompress(f.read()).decode("utf-8")
-        except (OSError, zlib.error, UnicodeDecodeError):
-            text = None
-        if text is not None:
-            table = _parse_table(text)
+                table = Table(f.read())
+        except (OSError, ValueError, UnicodeDecodeError):
+            table = None
     _CACHE[key] = table
     return table
 
 
-def _parse_table(text: str) -> Table:
-    version = ""
+def _parse_nodes(text: str) -> dict[str, Node]:
     nodes: dict[str, Node] = {}
     node = None
     for line in text.split("\n"):
-        if not line or line[0] == "#":
+        if not line or line[0] == "#" or line[0] == "@":
             continue
         fields = line.split("\t")
-        if line[0] == "@":
-            if fields[0] == "@version":
-                version = fields[1]
-            continue
         if line[0] == "=":
             node = Node(fields[0][1:], fields[1], fields[2], fields[3] if len(fields) > 3 else "")
             nodes[node.path] = node
             continue
         if node is not None and len(fields) >= 9:
             node.add(Opt(fields))
-    return Table(version, nodes)
+    return nodes
 
 
 # --- argparse, mirrored --------------------------------------------------------------

@@ -50,6 +50,9 @@ FLAG_OPTIONS = frozenset(
 
 # Commands of the CLI that never call AWS themselves.
 _LOCAL_COMMANDS = frozenset({"configure", "history", "cli-dev"})
+# ...except these, which load (and report) the credentials an ordinary call would use:
+# they go through the guard so that the sessions it manages apply to them too.
+_REPORTS_CREDENTIALS = frozenset({"export-credentials", "list"})
 _ALIAS_FILE_LIMIT = 1 << 20
 
 
@@ -217,7 +220,7 @@ class Invocation:
         if self.no_call:
             return False
         if self.service in _LOCAL_COMMANDS and self.operation != "sso":
-            return False
+            return self.service == "configure" and self.operation in _REPORTS_CREDENTIALS
         if self.has_arg("--generate-cli-skeleton"):
             return False
         return self.operation is not None
@@ -336,12 +339,12 @@ class _Parse:
 
     def run(self) -> Invocation:
         table = cliargs.load(self.major, "_global")
-        if table is None or "" not in table.nodes:
+        main = table.get("") if table is not None else None
+        if main is None:
             inv = _naive(self.argv)
             inv.problem = f"awsguard's tables of the AWS CLI v{self.major} parser are missing"
             return inv
         self.table_version = table.version
-        main = table.nodes[""]
         self.main_options = main.options
         self.commands = set(main.children)
         self.commands.add("help")
@@ -439,7 +442,7 @@ class _Parse:
             self.help = True
             return
         table = cliargs.load(self.major, command)
-        if table is None or command not in table.nodes:
+        if table is None or command not in table:
             self.note(f"no table for the AWS CLI command `{command}`")
             return
         if table.version and table.version != self.table_version:
@@ -462,7 +465,7 @@ class _Parse:
 
     def walk(self, table: cliargs.Table, path: str, remaining: list[int]) -> None:
         while True:
-            node = table.nodes.get(path)
+            node = table.get(path)
             if node is None:
                 self.note(f"no table for `{path}`")
                 return

@@ -7,10 +7,10 @@ CLI's argparse parsers actually contain (customizations, waiters, s3 commands):
     /usr/bin/python3 scripts/gen_cli_args.py          # AWS CLI v2 (Debian awscli)
 
 The tables are read by awsguard/cliargs.py. One file per top-level command
-(`ec2`, `s3`, `configure`, ...), zlib-compressed, plus `_global` with the main
-parser's options and the list of top-level commands.
-
-File format (after decompression), tab-separated lines:
+(`ec2`, `s3`, `configure`, ...), plus `_global` with the main parser's options and
+the list of top-level commands. A file is a header (`AGA1 <chunks> <index bytes>`,
+then the chunks' byte lengths), a plain index (`@version`, then `path<TAB>chunk`
+lines) and zlib-compressed chunks of the table text, which is tab-separated lines:
 
     @version <cli version>
     =<path> <kind> <api operation or -> <child names, comma separated>
@@ -88,7 +88,62 @@ def clean(text: object) -> str:
     return str(text).replace("\t", " ").replace("\n", " ")
 
 
-def arg_lines(parser: argparse.ArgumentParser, arg_table) -> list[str]:
+def shape_flags(arg, path: str, model) -> str:
+    """How the CLI turns this argument's text into a parameter (awscli/argprocess.py,
+    paramfile.py): |sh shorthand, |json JSON only, |old=K and |val the shorthand
+    special cases, |stream a streaming blob (a file path), |nofile no file:// reading."""
+    from awscli import argprocess, paramfile
+
+    flags = ""
+    try:
+        if argprocess._supports_shorthand_syntax(model):
+            flags += "|sh"
+    except Exception:  # noqa: BLE001
+        pass
+    try:
+        if argprocess.is_json_value_header(model) or argprocess.is_document_type(model):
+            flags += "|json"
+    except Exception:  # noqa: BLE001
+        pass
+    words = path.split()
+    service, operation = words[0], words[-1]
+    name = getattr(arg, "name", "")
+    try:
+        parser = argprocess.ParamShorthandParser()
+        if (
+            model.type_name == "list"
+            and model.member.type_name == "structure"
+            and len(model.member.members) == 1
+            and any(
+                parser._uses_old_list_case(s, operation, name)
+                for s in (service, ENDPOINT.get(service, service))
+            )
+        ):
+            flags += "|old=" + list(model.member.members)[0]
+        if (
+            model.type_name == "structure"
+            and len(model.members) == 1
+            and "Value" in model.members
+            and model.members["Value"].type_name == "string"
+        ):
+            flags += "|val"
+    except Exception:  # noqa: BLE001
+        pass
+    if model.type_name == "blob" and model.serialization.get("streaming"):
+        flags += "|stream"
+    disabled = getattr(paramfile, "PARAMFILE_DISABLED", set())
+    prefix = ENDPOINT.get(service, service)
+    if getattr(arg, "no_paramfile", False) or any(
+        f"{p}.{operation}.{name}" in disabled for p in (prefix, service)
+    ):
+        flags += "|nofile"
+    return flags
+
+
+ENDPOINT: dict[str, str] = {}
+
+
+def arg_lines(parser: argparse.ArgumentParser, arg_table, path: str = "") -> list[str]:
     by_dest = {}
     for arg in (arg_table or {}).values():
         by_dest.setdefault(getattr(arg, "py_name", None), arg)
@@ -101,6 +156,10 @@ def arg_lines(parser: argparse.ArgumentParser, arg_table) -> list[str]:
             member = getattr(arg, "_serialized_name", None) or "-"
             try:
                 shape = shape_name(arg.argument_model)
+                if arg.argument_model is not None:
+                    shape += shape_flags(arg, path, arg.argument_model)
+                elif getattr(arg, "no_paramfile", False):
+                    shape += "|nofile"
             except Exception:  # noqa: BLE001 - a customization without a model
                 shape = "-"
         choices = "-"
@@ -162,7 +221,8 @@ def walk(path: str, cmd, out: list[str], depth: int = 0) -> None:
             parser = cmd._create_operation_parser(table, cmd.subcommand_table)
         cmd._add_help(parser)
         out.append(f"={path}\top\t{cmd._operation_model.name}\t{names}")
-        out.extend(arg_lines(parser, table))
+        ENDPOINT.setdefault(path.split()[0], cmd._operation_model.service_model.endpoint_prefix)
+        out.extend(arg_lines(parser, table, path))
     else:
         table = getattr(cmd, "arg_table", None)
         if table is None or not hasattr(cmd, "_build_arg_table"):
@@ -170,7 +230,7 @@ def walk(path: str, cmd, out: list[str], depth: int = 0) -> None:
             return
         parser = ArgTableArgParser(table, children or None)
         out.append(f"={path}\tbasic\t-\t{names}")
-        out.extend(arg_lines(parser, table))
+        out.extend(arg_lines(parser, table, path))
     for name, child in children.items():
         walk(f"{path} {name}", child, out, depth + 1)
 
@@ -220,8 +280,28 @@ def main() -> int:
     return 0
 
 
+CHUNK = 24000  # characters of table text per compressed chunk
+
+
 def write(outdir: str, name: str, lines: list[str]) -> int:
-    data = zlib.compress(("\n".join(lines) + "\n").encode("utf-8"), 9)
+    """One table file: a plain index (node path -> chunk) and zlib chunks of nodes, so
+    the shim decompresses only the few kilobytes that hold the operation it needs."""
+    version = lines[0]
+    chunks: list[list[str]] = [[]]
+    size = 0
+    index = [version]
+    for line in lines[1:]:
+        if line.startswith("=") and size > CHUNK:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(line)
+        size += len(line) + 1
+        if line.startswith("="):
+            index.append(f"{line[1:].split(chr(9), 1)[0]}\t{len(chunks) - 1}")
+    blobs = [zlib.compress(("\n".join(c) + "\n").encode("utf-8"), 9) for c in chunks]
+    index_bytes = ("\n".join(index) + "\n").encode("utf-8")
+    header = f"AGA1 {len(blobs)} {len(index_bytes)}\n{','.join(str(len(b)) for b in blobs)}\n"
+    data = header.encode("ascii") + index_bytes + b"".join(blobs)
     with open(os.path.join(outdir, name + ".z"), "wb") as f:
         f.write(data)
     return len(data)
