@@ -120,7 +120,9 @@ def check(
     decision = config.plan(classification, resolution, None, invocation)
     if error is not None and decision.level == "never":
         outcome.warnings.append(
-            f"awsguard: warning: {error} (this {outcome.risk} command runs anyway)"
+            f"awsguard: warning: awsguard's config file is broken: "
+            f"{getattr(error, 'sentence', error)} This {outcome.risk} command runs anyway; "
+            "commands that need a confirmation are refused until it is fixed."
         )
         _stderr(outcome.warnings[-1])
 
@@ -155,6 +157,13 @@ def check(
     if decision.level == "never":
         return outcome
     what = _what(invocation, outcome)
+    if decision.level == "deny" and error is not None:
+        return _refuse(
+            outcome,
+            f"refused: {what} and needs a confirmation, but awsguard's config file is "
+            f"broken: {getattr(error, 'sentence', error)} The real CLI did not run. "
+            f"{getattr(error, 'REMEDY', '')}".rstrip(),
+        )
     if decision.level == "deny":
         return _refuse(
             outcome,

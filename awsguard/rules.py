@@ -79,15 +79,41 @@ TIER_BUILTIN = 6
 
 
 class ConfigError(AwsguardError):
-    """awsguard's config file cannot be used: one paragraph naming the file and the line."""
+    """awsguard's config file cannot be used.
+
+    `sentence` is one sentence naming the file, line and column and what is wrong
+    there; str() adds how to get out. Callers say what it means for them (the shim:
+    guarded commands are refused, reads run).
+    """
+
+    REMEDY = (
+        "Fix it (`awsguard config` checks the file) or move the file aside to use the defaults."
+    )
 
     def __init__(
-        self, message: str, path: Path, line: int | None = None, column: int | None = None
+        self, problem: str, path: Path, line: int | None = None, column: int | None = None
     ) -> None:
-        super().__init__(message)
+        self.problem = problem.rstrip(". ")
         self.path = path
         self.line = line
         self.column = column
+        super().__init__(self.text())
+
+    @property
+    def sentence(self) -> str:
+        place = str(self.path)
+        if self.line is not None:
+            place += f", line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{place}: {self.problem}."
+
+    def text(self) -> str:
+        return f"{self.sentence} {self.REMEDY}"
+
+    def place(self, text: str, where: str) -> None:
+        """Find `where` ("[risk] destructive", '[accounts."1…"] name', "[[rules]] #2
+        confirm") in the file's text: line and column of the key, else of its table."""
+        self.line, self.column = _locate(text, where)
+        self.args = (self.text(),)
 
 
 # Plain classes with __slots__ rather than dataclasses: the shim imports this module on
@@ -265,8 +291,8 @@ class Config:
         if self.error is not None:
             # Fail closed for what would be guarded by default, open for the rest.
             if risk in GUARDED_BY_DEFAULT:
-                return Decision("deny", f"the config file is broken: {self.error}")
-            return Decision("never", f"the config file is broken ({self.path}); reads pass")
+                return Decision("deny", f"awsguard's config file is broken ({self.error.sentence})")
+            return Decision("never", f"awsguard's config file is broken ({self.path}); reads pass")
         base = self.risk_levels.get(risk, "confirm")
         base_origin = self.risk_origins.get(risk, "built-in default")
         facts = _Facts.of(classification, resolution, identity, invocation, self)
@@ -426,10 +452,8 @@ def load_config(environ: Mapping[str, str] = os.environ) -> Config:
         config.exists = True
         why = err.why if isinstance(err, safefs.Unsafe) else None
         config.error = ConfigError(
-            f"cannot read the config file {path}: "
-            f"{why or getattr(err, 'strerror', None) or err}. "
-            "Fix its owner, permissions (chmod go-w) or encoding (UTF-8), or move it aside "
-            "to use the defaults.",
+            f"cannot be read: {why or getattr(err, 'strerror', None) or err} (check its "
+            "owner, permissions (chmod go-w) and encoding (UTF-8))",
             path,
         )
         return config
@@ -454,16 +478,54 @@ def parse_config(text: str, path: Path, config: Config | None = None) -> Config:
     except tomllib.TOMLDecodeError as err:
         config.error = _syntax_error(str(err), text, path)
         return config
-    return _from_data(config, data)
+    return _from_data(config, data, text)
 
 
-def _from_data(config: Config, data: dict[str, Any]) -> Config:
+def _from_data(config: Config, data: dict[str, Any], text: str = "") -> Config:
     config.data = data
     try:
         _read_tables(config, data)
     except ConfigError as err:
+        if err.line is None and text and getattr(err, "where", None):
+            err.place(text, err.where)
         config.error = err
     return config
+
+
+def _table_name(header: str) -> str:
+    """`[ accounts . "1234" ]` -> `accounts."1234"`: TOML allows spaces around dots."""
+    return "".join(header.strip().strip("[]").split())
+
+
+def _locate(text: str, where: str) -> tuple[int | None, int | None]:
+    """(line, column) of `where` in config.toml's text, 1-based; (None, None) if not found."""
+    rules = re.match(r"^\[\[rules\]\] #(\d+)(?: (\S+))?$", where)
+    table = re.match(r"^\[([^\]]+)\](?: (.+))?$", where)
+    if rules:
+        header, nth, key = "rules", int(rules.group(1)), rules.group(2)
+    elif table:
+        header, nth, key = _table_name(table.group(1)), 1, table.group(2)
+    else:
+        header, nth, key = where, 1, None  # a whole table: its header
+    seen = 0
+    found: tuple[int, int] | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.split("#", 1)[0].strip()
+        if stripped.startswith("["):
+            if found is not None:
+                break  # the key was not in the table: point at the table
+            if _table_name(stripped) == header:
+                seen += 1
+                if seen == nth:
+                    found = (number, line.index("[") + 1)
+                    if key is None:
+                        return found
+            continue
+        if found is not None and "=" in stripped:
+            name = stripped.split("=", 1)[0].strip().strip('"\'')
+            if name == key:
+                return number, line.index(stripped[0]) + 1
+    return found if found is not None else (None, None)
 
 
 # Importing tomllib costs the shim several milliseconds on every call, more than all the
@@ -508,23 +570,16 @@ def _syntax_error(detail: str, text: str, path: Path) -> ConfigError:
         detail = _POSITION.sub("", detail).strip()
         lines = text.splitlines()
         shown = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-        where = f" at line {line}, column {column}" + (f" (`{shown}`)" if shown else "")
+        where = f" (`{shown}`)" if shown else ""
     return ConfigError(
-        f"the config file {path} is not valid TOML{where}: {detail}. "
-        "Fix that line (https://toml.io), or move the file aside to use the defaults; "
-        "until then awsguard refuses commands that need a confirmation.",
-        path,
-        line,
-        column,
+        f"not valid TOML{where}: {detail.rstrip('.')} (https://toml.io)", path, line, column
     )
 
 
 def _bad(path: Path, where: str, message: str) -> ConfigError:
-    return ConfigError(
-        f"the config file {path}: {where}: {message}. Until this is fixed awsguard "
-        "refuses commands that need a confirmation; `awsguard config` shows the rules.",
-        path,
-    )
+    error = ConfigError(f"{where}: {message}", path)
+    error.where = where  # type: ignore[attr-defined]  # placed by _from_data
+    return error
 
 
 def _level(path: Path, where: str, value: Any) -> str:
