@@ -164,7 +164,10 @@ class Pipeline:
 
             interactive = tty.has_terminal()
         try:
-            creds = sessions.credentials_for(profile, self.files, self.environ, interactive)
+            cli = realcli.identify(self.real, self.environ)
+            creds = sessions.credentials_for(
+                profile, self.files, self.environ, interactive, cli=(cli.major, cli.version)
+            )
         except AwsguardError as err:
             _warn(str(err))
             return err.exit_code if err.exit_code == EXIT_REFUSED else None

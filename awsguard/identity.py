@@ -283,7 +283,13 @@ def fetch_with_botocore(
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from .clisession import MfaNeeded, cli_session, refuse_mfa_prompt, use_cli_cache
+    from .clisession import (
+        MfaNeeded,
+        SsoTokenNeedsRefresh,
+        cli_session,
+        refuse_mfa_prompt,
+        use_cli_cache,
+    )
 
     profile = getattr(invocation, "profile", None)
     region = getattr(invocation, "region", None) or getattr(resolution, "region", None)
@@ -300,8 +306,9 @@ def fetch_with_botocore(
         session.set_config_variable("ignore_configured_endpoint_urls", True)
         try:
             # botocore would stop to read an MFA code from the terminal here: awsguard's
-            # own sessions (`awsguard mfa`) are the way to give it one.
-            use_cli_cache(session, prompter=refuse_mfa_prompt)
+            # own sessions (`awsguard mfa`) are the way to give it one. The CLI's caches
+            # are read (role credentials it cached count) and never written.
+            use_cli_cache(session, prompter=refuse_mfa_prompt, read_only=True)
             credentials = session.get_credentials()
             if credentials is None:
                 raise IdentityUnknown(
@@ -321,6 +328,15 @@ def fetch_with_botocore(
             answer = sts.get_caller_identity()
         except IdentityUnknown:
             raise
+        except SsoTokenNeedsRefresh as err:
+            name = profile or getattr(resolution, "profile", None) or "default"
+            option = "" if name == "default" else f" --profile {name}"
+            raise IdentityUnknown(
+                f"awsguard cannot confirm who this command would run as yet: {err}, and "
+                "awsguard leaves that refresh to the CLI (it writes the CLI's token cache). "
+                f"Run a read such as `aws sts get-caller-identity{option}` (the CLI refreshes "
+                f"the token), or `aws sso login{option}`, then run this command again."
+            ) from None
         except MfaNeeded:
             name = profile or getattr(resolution, "profile", None) or "default"
             raise IdentityUnknown(

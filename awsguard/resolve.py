@@ -422,11 +422,14 @@ def sso_role_cache_path(
 def _sso_token_expiry(ctx: _Context, found: _Found) -> None:
     res = ctx.res
     # Role credentials the CLI cached with an earlier token: while they last (botocore
-    # renews 15 minutes early), the CLI uses them and never looks at the token.
+    # renews 15 minutes early), the CLI uses them and never looks at the token. Only
+    # AWS CLI v2 keeps them on disk (data/cli-settings.tsv, sso-role-cache).
     role_cache = sso_role_cache_path(
         ctx.home, res.sso_account_id, res.sso_role_name, res.sso_start_url, res.sso_session
     )
-    cached = _read_json(role_cache)
+    cached = None
+    if cli_honours("sso-role-cache", res.cli_major, res.cli_version):
+        cached = _read_json(role_cache)
     creds = cached.get("Credentials") if cached else None
     if isinstance(creds, dict) and isinstance(creds.get("Expiration"), str):
         moment = parse_time(creds["Expiration"])

@@ -163,15 +163,20 @@ def credentials_for(
     environ: Mapping[str, str] = os.environ,
     interactive: bool = False,
     now: datetime | None = None,
+    cli: tuple[int, str | None] | None = None,
 ) -> ChildCredentials | None:
     """Temporary (or keyring) credentials for the child, or None when awsguard adds nothing.
 
-    Raises AwsguardError: exit 77 when a code is needed and `interactive` is False.
+    `cli` is the real CLI's (major, exact version): STS is asked where that CLI would
+    send it (AWS CLI 2.9 ignores AWS_ENDPOINT_URL). Raises AwsguardError: exit 77 when
+    a code is needed and `interactive` is False.
     """
     chain = plan_chain(profile_name, files, environ)
     if chain is None:
         return None
     broker = Broker(chain, files, environ, load_settings(environ), interactive, now)
+    if cli is not None:
+        broker.cli = cli
     return broker.credentials()
 
 
@@ -191,6 +196,9 @@ class Broker:
     # How long before it expires a role session is renewed; `awsguard exec --server`
     # raises it so that what it serves outlives the SDKs' own refresh window.
     role_renew_before = ROLE_RENEW_BEFORE
+    # The real CLI's (major, exact version), for the STS endpoint it would use; the
+    # default, the newest v2, reads every configured endpoint setting.
+    cli: tuple[int, str | None] = (2, None)
 
     def __init__(
         self,
@@ -405,7 +413,7 @@ class Broker:
         return sts_client(
             creds,
             region=sts_region(self.files, self.chain.profile, self.chain.root, self.environ),
-            endpoint_url=sts_endpoint(self.files, name, self.environ),
+            endpoint_url=sts_endpoint(self.files, name, self.environ, *self.cli),
         )
 
 
