@@ -61,9 +61,14 @@ def _argv(args: argparse.Namespace) -> list[str]:
 
 
 def online_identity(
-    args: argparse.Namespace, cli_major: int, region: str | None, endpoint: str | None = None
+    args: argparse.Namespace,
+    cli_major: int,
+    region: str | None,
+    endpoint: str | None = None,
+    given: Any = None,
 ) -> tuple[dict[str, str], str | None]:
-    """STS GetCallerIdentity exactly as the CLI would call it; (identity, botocore's method)."""
+    """STS GetCallerIdentity exactly as the CLI would call it; (identity, botocore's method).
+    `given`: the session credentials the shim would hand the CLI (sessions.ChildCredentials)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     from ..clisession import cli_session, use_cli_cache
@@ -73,11 +78,20 @@ def online_identity(
     # settings (AWS_ENDPOINT_URL, endpoint_url) that the real CLI does not.
     session.set_config_variable("ignore_configured_endpoint_urls", True)
     try:
-        use_cli_cache(session)
-        creds = session.get_credentials()
-        method = creds.method if creds else None
+        keys: dict[str, Any] = {}
+        if given is not None:
+            method: str | None = f"awsguard-{given.source}"
+            keys = {
+                "aws_access_key_id": given.access_key_id,
+                "aws_secret_access_key": given.secret_access_key,
+                "aws_session_token": given.session_token,
+            }
+        else:
+            use_cli_cache(session, read_only=True)  # the CLI's caches: read, never written
+            creds = session.get_credentials()
+            method = creds.method if creds else None
         client = session.create_client(
-            "sts", region_name=region or None, endpoint_url=args.endpoint_url or endpoint
+            "sts", region_name=region or None, endpoint_url=args.endpoint_url or endpoint, **keys
         )
         answer = client.get_caller_identity()
     except (BotoCoreError, ClientError) as err:
@@ -93,7 +107,87 @@ def online_identity(
     return identity, method
 
 
-def _rows(res: Any, cli_path: str | None, files: Any) -> list[tuple[str, str, str, str]]:
+class ShimSession:
+    """What the shim hands the CLI instead of the profile's own credentials: the MFA or
+    role session awsguard manages for this profile (guard.Pipeline.sessions)."""
+
+    def __init__(self, source: str, root: str, mfa_serial: str, session: Any) -> None:
+        self.source = source  # awsguard-mfa-session | awsguard-role-session
+        self.root = root  # the profile holding the long-term key
+        self.mfa_serial = mfa_serial
+        self.session = session  # sessions.SessionInfo from the vault index, or None
+
+
+def shim_fields(shim: ShimSession | None) -> dict[str, object]:
+    """The JSON keys of the substitution (all null when the shim substitutes nothing)."""
+    info = shim.session if shim is not None else None
+    return {
+        "shim_source": shim.source if shim is not None else None,
+        "shim_root_profile": shim.root if shim is not None else None,
+        "shim_session_expires_at": info.to_json()["expiration"] if info else None,
+        "shim_session_access_key_id": info.access_key_id if info else None,
+    }
+
+
+def shim_session(res: Any, files: Any, environ: Mapping[str, str]) -> ShimSession | None:
+    """The session the shim substitutes for `res`'s profile, or None (the same test as
+    guard.Pipeline.sessions: environment keys win, else the profile's chain)."""
+    if not res.profile or res.source == "env":
+        return None
+    from ..sessionplan import plan_chain
+
+    chain = plan_chain(res.profile, files, environ)
+    if chain is None or not (chain.roles or chain.mfa_serial):
+        return None  # nothing, or only the keyring's key (shown as custom-process)
+    from ..sessions import list_sessions
+
+    best = None
+    for info in list_sessions(environ):
+        if chain.roles:
+            wanted = info.kind == "role" and info.role_arn == chain.roles[-1].role_arn
+            wanted = wanted and info.profile == res.profile
+        else:
+            wanted = info.kind == "mfa" and info.mfa_serial == chain.mfa_serial
+        if wanted and info.seconds_left > 0 and (best is None or info.expiration > best.expiration):
+            best = info
+    source = "awsguard-role-session" if chain.roles else "awsguard-mfa-session"
+    return ShimSession(source, chain.root, chain.mfa_serial, best)
+
+
+def _source_rows(res: Any, shim: ShimSession | None) -> list[tuple[str, str, str, str]]:
+    own = f"{res.source or '(none)'} {res.source_location or ''}".strip()
+    if shim is None:
+        rows = [("source", res.source or "(none)", "", res.source_location or "")]
+        rows.append(("why", res.source_reason, "", ""))
+        if res.access_key_id:
+            rows.append(
+                ("access_key", res.access_key_id, res.source or "", res.source_location or "")
+            )
+        elif res.source:
+            rows.append(("access_key", "(known only after the call)", res.source, ""))
+        return rows
+    rows = [
+        ("source", shim.source, "shim", f"instead of the profile's {own}"),
+        ("why", f"the shim hands the CLI the session awsguard keeps for {res.profile}", "", ""),
+    ]
+    info = shim.session
+    if info is not None:
+        rows.append(("access_key", info.access_key_id, shim.source, "awsguard session"))
+        rows.append(("session", info.to_json()["expiration"], "expires", info.arn or ""))
+    else:
+        rows.append(
+            ("access_key", f"(a new session's: `awsguard mfa {res.profile}`)", shim.source, "")
+        )
+    rows.append(("profile_source", res.source or "(none)", "", res.source_location or ""))
+    rows.append(("profile_why", res.source_reason, "", ""))
+    if res.access_key_id:
+        rows.append(("profile_key", res.access_key_id, res.source or "", shim.root))
+    return rows
+
+
+def _rows(
+    res: Any, cli_path: str | None, files: Any, shim: ShimSession | None = None
+) -> list[tuple[str, str, str, str]]:
     rows: list[tuple[str, str, str, str]] = []
     cli_type = res.cli_version or f"v{res.cli_major}"
     rows.append(("cli", cli_path or "(not found)", cli_type, "assumed" if not cli_path else ""))
@@ -104,12 +198,7 @@ def _rows(res: Any, cli_path: str | None, files: Any) -> list[tuple[str, str, st
     else:
         profile_type, profile_loc = "default", ""
     rows.append(("profile", res.profile, profile_type, profile_loc))
-    rows.append(("source", res.source or "(none)", "", res.source_location or ""))
-    rows.append(("why", res.source_reason, "", ""))
-    if res.access_key_id:
-        rows.append(("access_key", res.access_key_id, res.source or "", res.source_location or ""))
-    elif res.source:
-        rows.append(("access_key", "(known only after the call)", res.source, ""))
+    rows += _source_rows(res, shim)
     if res.role_arn:
         rows.append(("role_arn", res.role_arn, "profile", res.profile))
         if res.source_profile:
@@ -143,8 +232,14 @@ def _rows(res: Any, cli_path: str | None, files: Any) -> list[tuple[str, str, st
     return rows
 
 
-def format_report(res: Any, cli_path: str | None, files: Any, identity: dict | None) -> str:
-    rows = _rows(res, cli_path, files)
+def format_report(
+    res: Any,
+    cli_path: str | None,
+    files: Any,
+    identity: dict | None,
+    shim: ShimSession | None = None,
+) -> str:
+    rows = _rows(res, cli_path, files, shim)
     if identity:
         rows += [
             ("account", identity["account"], "sts", "GetCallerIdentity"),
@@ -169,6 +264,17 @@ def format_report(res: Any, cli_path: str | None, files: Any, identity: dict | N
     return "\n".join(lines) + "\n"
 
 
+def _shim_credentials(res: Any, files: Any, environ: Mapping[str, str], cli: Any) -> Any:
+    """The session the shim would hand the CLI: started or renewed as the shim would (a
+    code is asked for on a terminal; without one, the shim's refusal is the error)."""
+    from .. import sessions, tty
+    from ..envfacts import in_ci
+
+    version = (cli.major, cli.version) if cli is not None else None
+    interactive = not in_ci(environ) and tty.has_terminal()
+    return sessions.credentials_for(res.profile, files, environ, interactive, cli=version)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..awsconfig import load_files
     from ..invocation import parse
@@ -186,10 +292,14 @@ def run(args: argparse.Namespace) -> int:
         cli_version=cli.version if cli is not None else None,
     )
 
+    shim = shim_session(res, files, environ)
     identity = None
     if args.online:
-        identity, method = online_identity(args, major, res.region, res.sts_endpoint_url)
-        if method != res.source:
+        given = _shim_credentials(res, files, environ, cli) if shim is not None else None
+        identity, method = online_identity(
+            args, major, res.region, res.sts_endpoint_url, given
+        )
+        if given is None and method != res.source:
             print(
                 f"awsguard: botocore chose credentials from {method}, awsguard predicted "
                 f"{res.source}; please report this with `awsguard whoami --json`",
@@ -199,9 +309,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         out = res.as_dict()
         out["cli_path"] = cli_path
+        out.update(shim_fields(shim))
         if identity is not None:
             out["identity"] = identity
         print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
-        sys.stdout.write(format_report(res, cli_path, files, identity))
+        sys.stdout.write(format_report(res, cli_path, files, identity, shim))
     return 0
