@@ -44,7 +44,7 @@ def probe_sts(
     import botocore.session
     from botocore.config import Config
 
-    from ..clisession import MfaNeeded
+    from ..clisession import MfaNeeded, SsoTokenNeedsRefresh
 
     probe = StsProbe(endpoint=res.endpoint_url)
     probe.region = res.region
@@ -59,7 +59,10 @@ def probe_sts(
         from ..errors import AwsguardError
 
         try:
-            explicit = sessions.credentials_for(res.profile, files, environ, interactive=False)
+            explicit = sessions.credentials_for(
+                res.profile, files, environ, interactive=False,
+                cli=(res.cli_major, getattr(res, "cli_version", None)),
+            )
         except AwsguardError as err:
             probe.kind, probe.message = "awsguard", str(err)
             return probe
@@ -140,6 +143,8 @@ def probe_sts(
         probe.kind, probe.message = "connection", str(err)
     except botocore.exceptions.NoCredentialsError as err:
         probe.kind, probe.message = "no-credentials", str(err)
+    except SsoTokenNeedsRefresh as err:
+        probe.kind, probe.message = "sso-refresh", str(err)
     except MfaNeeded as err:
         probe.kind, probe.message = "mfa", str(err)
     except botocore.exceptions.BotoCoreError as err:
@@ -156,7 +161,7 @@ def _prepare_providers(session: Any) -> None:
     """Use the CLI's assume-role cache, and never stop to read an MFA code from stdin."""
     from ..clisession import refuse_mfa_prompt, use_cli_cache
 
-    use_cli_cache(session, prompter=refuse_mfa_prompt)
+    use_cli_cache(session, prompter=refuse_mfa_prompt, read_only=True)  # the CLI's to write
 
 
 def run_with_deadline(step: Callable[[], Any], seconds: float, what: str) -> Any:
@@ -225,11 +230,26 @@ def check_credentials_alive(probe: StsProbe, res: Any, diagnosis: Any = None) ->
         else:
             evidence, fix = (), None
         return Check("credentials.alive", FAIL, summary, evidence, fix or "see the diagnosis")
+    if probe.kind == "sso-refresh":
+        login = (
+            f"aws sso login --sso-session {res.sso_session}" if res.sso_session
+            else f"aws sso login --profile {profile}"
+        )
+        return Check(
+            "credentials.alive",
+            WARN,
+            "the SSO token needs a refresh (OIDC CreateToken with the cached refresh token), "
+            "which the AWS CLI does on its next call: doctor leaves the CLI's token cache "
+            "alone, so STS was not asked",
+            (_short(probe.message),),
+            f"`aws sts get-caller-identity --profile {profile}` (the CLI refreshes the "
+            f"token), then doctor again; if that fails, `{login}`",
+        )
     if probe.kind in ("connection", "timeout"):
         return Check(
             "credentials.alive",
             FAIL,
-            f"cannot reach {target}: {_short(probe.message)}",
+            f"cannot reach {_failed_step(probe.message, target)}: {_short(probe.message)}",
             (f"region {probe.region}", f"endpoint {probe.endpoint or '(AWS default)'}"),
             "check the network, proxy (network.proxy) and endpoint overrides (network.endpoints)",
         )
@@ -278,6 +298,17 @@ def check_credentials_alive(probe: StsProbe, res: Any, diagnosis: Any = None) ->
         (),
         fix,
     )
+
+
+def _failed_step(message: str | None, target: str) -> str:
+    """What a connection failure was for: botocore names the URL it could not reach,
+    and before STS an SSO profile talks to two other services."""
+    text = message or ""
+    if "://oidc." in text:
+        return "the SSO OIDC service to refresh the SSO token (CreateToken)"
+    if "://portal.sso." in text:
+        return "the SSO portal for the role credentials (GetRoleCredentials)"
+    return target
 
 
 def _short(text: str | None, limit: int = 200) -> str:

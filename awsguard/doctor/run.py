@@ -216,6 +216,7 @@ def run_doctor(
                 "mfa": "STS was not called (an MFA code is needed)",
                 "expired": "STS was not called (the credentials have expired)",
                 "config": "botocore stopped before calling STS",
+                "sso-refresh": "STS was not called (the SSO token needs the CLI's refresh)",
             }.get(probe.kind or "", "STS's answer had no Date header")
         add(_guard(("clock.skew",), lambda: [check_clock(probe.received_at, probe.date_header,
                                                          why)]))
