@@ -16,7 +16,13 @@ from .tty import TTY_PATH, no_terminal
 
 
 def show(text: str) -> None:
-    """Write `text` to the terminal now, without waiting for anything."""
+    """Write `text` to the terminal now, without waiting for anything.
+
+    Each line is escaped (redact.escape_lines): whatever outside text reached it, it
+    cannot move the cursor, hide text or add a line of its own."""
+    from .redact import escape_lines
+
+    text = escape_lines(text)
     try:
         fd = os.open(TTY_PATH, os.O_WRONLY | os.O_NOCTTY)
     except OSError as err:
