@@ -392,8 +392,11 @@ def sso_token_path(home: str, start_url: str | None, session_name: str | None) -
 def _read_json(path: Path) -> dict[str, object] | None:
     import json
 
+    from .safefs import read_outside
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        # A token cache is small; a FIFO or device in its place must not hang the shim.
+        data = json.loads(read_outside(path, 1024 * 1024))
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None

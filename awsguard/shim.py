@@ -15,8 +15,10 @@ from . import realcli
 
 
 def _warn(message: str) -> None:
+    from .redact import escape  # paths from the environment: one line, no escapes
+
     try:
-        sys.stderr.write(f"awsguard: {message}\n")
+        sys.stderr.write(escape(f"awsguard: {message}") + "\n")
         sys.stderr.flush()
     except OSError:
         pass
