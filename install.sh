@@ -12,7 +12,7 @@ Usage: ./install.sh [--prefix DIR] [--no-modify-rc] [--dev] [--uninstall]
 
   --prefix DIR     install everything under DIR
                    (default: ${XDG_DATA_HOME:-~/.local/share}/awsguard)
-  --no-modify-rc   do not touch ~/.bashrc, ~/.zshrc or fish's config.fish;
+  --no-modify-rc   do not touch ~/.bashrc, bash's login file, ~/.zshrc or config.fish;
                    print the line to add instead
   --dev            also install the test extras (pytest, moto, awscli, pexpect)
   --uninstall      remove everything install.sh added (the prefix and the rc lines)
@@ -48,18 +48,57 @@ VENV="$PREFIX/venv"
 BIN="$PREFIX/bin"
 MARK="# awsguard (added by install.sh; remove with install.sh --uninstall)"
 
+# An interactive login bash (a new terminal on macOS, ssh, `bash -l`) reads the first of
+# these that exists, and not ~/.bashrc.
+BASH_LOGIN_FILES=("$HOME/.bash_profile" "$HOME/.bash_login" "$HOME/.profile")
+
+bash_login_file() {
+    local file
+    for file in "${BASH_LOGIN_FILES[@]}"; do
+        [ -e "$file" ] && { printf '%s\n' "$file"; return 0; }
+    done
+    printf '%s\n' "$HOME/.bash_profile"  # none yet: install creates it
+}
+
 rc_files() {
-    # The rc file of each shell the user has.
-    command -v bash >/dev/null 2>&1 && printf 'bash\t%s\n' "$HOME/.bashrc"
+    # The rc file of each shell the user has (zsh and fish read theirs in login shells too).
+    if command -v bash >/dev/null 2>&1; then
+        printf 'bash\t%s\n' "$HOME/.bashrc"
+        printf 'bash-login\t%s\n' "$(bash_login_file)"
+    fi
     command -v zsh >/dev/null 2>&1 && printf 'zsh\t%s\n' "${ZDOTDIR:-$HOME}/.zshrc"
     command -v fish >/dev/null 2>&1 && printf 'fish\t%s\n' "${XDG_CONFIG_HOME:-$HOME/.config}/fish/config.fish"
     return 0
 }
 
+# Every file an install may have marked, whichever shells are there now (uninstall).
+rc_candidates() {
+    printf '%s\n' "$HOME/.bashrc" "${BASH_LOGIN_FILES[@]}" "${ZDOTDIR:-$HOME}/.zshrc" \
+        "${XDG_CONFIG_HOME:-$HOME/.config}/fish/config.fish"
+}
+
+# The marked line(s) for one rc file. The bash integration is idempotent, so a login file
+# that also sources ~/.bashrc just loads it twice.
 rc_line() {
-    local shell=$1 cmd="$VENV/bin/awsguard"
+    local shell=$1 file=${2:-} cmd="$VENV/bin/awsguard"
+    local bash_line
+    bash_line=$(printf "[ -x '%s' ] && eval \"\$('%s' init bash)\"" "$cmd" "$cmd")
     case "$shell" in
         fish) printf "test -x '%s'; and '%s' init fish | source  %s" "$cmd" "$cmd" "$MARK" ;;
+        bash-login)
+            if [ "$file" = "$HOME/.profile" ]; then
+                # sh and dash read ~/.profile too: only bash runs the bash integration.
+                printf '[ -n "${BASH_VERSION:-}" ] && %s  %s' "$bash_line" "$MARK"
+            elif [ ! -e "$file" ] || { [ -f "$PREFIX/.rc-manifest" ] &&
+                grep -qxF "$(printf 'created\t%s' "$file")" "$PREFIX/.rc-manifest"; }; then
+                # A ~/.bash_profile of our own: it must still read what bash would have read.
+                printf '%s  %s\n%s  %s' \
+                    'if [ -f "$HOME/.profile" ]; then . "$HOME/.profile"; elif [ -f "$HOME/.bashrc" ]; then case $- in *i*) . "$HOME/.bashrc" ;; esac; fi' \
+                    "$MARK" "$bash_line" "$MARK"
+            else
+                printf '%s  %s' "$bash_line" "$MARK"
+            fi
+            ;;
         *) printf "[ -x '%s' ] && eval \"\$('%s' init %s)\"  %s" "$cmd" "$cmd" "$shell" "$MARK" ;;
     esac
 }
@@ -89,14 +128,14 @@ had = len(keep) != len(lines)
 if action == "add":
     new = line.encode()
     if had:
-        out = b"\n".join(new if mark.encode() in l else l for l in lines)
-        seen = False
+        # Our marked line(s) replaced in place by the new ones, once.
         result = []
-        for l in out.split(b"\n"):
-            if l == new:
-                if seen:
-                    continue
-                seen = True
+        for l in lines:
+            if mark.encode() in l:
+                if new is not None:
+                    result.extend(new.split(b"\n"))
+                    new = None
+                continue
             result.append(l)
         out = b"\n".join(result)
     else:
@@ -184,12 +223,16 @@ if [ "$UNINSTALL" = 1 ]; then
             die "nothing was uninstalled: $CREDS holds profiles imported into the keyring by awsguard, which would stop working. Run \`awsguard unimport --all\` first (it puts the keys back), then uninstall."
         fi
     fi
-    while IFS=$'\t' read -r shell file; do
+    while IFS= read -r file; do
         if [ -f "$file" ] && grep -qF "$MARK" "$file"; then
             rc_edit remove "$file"
-            say "removed the awsguard line from $file"
+            if [ -e "$file" ]; then
+                say "removed the awsguard line from $file"
+            else
+                say "removed $file (install.sh had created it)"
+            fi
         fi
-    done < <(rc_files)
+    done < <(rc_candidates)
     # Remove only what we put there: the prefix may be a folder with other things in it.
     [ -f "$VENV/pyvenv.cfg" ] && rm -rf "$VENV"
     if [ -f "$BIN/aws" ] && head -c 512 "$BIN/aws" | grep -q AWSGUARD-SHIM; then rm -f "$BIN/aws"; fi
@@ -271,13 +314,14 @@ printf '%s\n' "$SRC" >"$PREFIX/.installed-from"
 
 if [ "$MODIFY_RC" = 1 ]; then
     while IFS=$'\t' read -r shell file; do
-        rc_edit add "$file" "$(rc_line "$shell")"
+        rc_edit add "$file" "$(rc_line "$shell" "$file")"
         say "loaded from $file"
     done < <(rc_files)
 else
     say "rc files left alone. To load awsguard, add to your shell's rc file:"
     say "  bash/zsh: $(rc_line bash)"
     say "  fish:     $(rc_line fish)"
+    say "  (bash reads ~/.bash_profile, ~/.bash_login or ~/.profile in a login shell: add it there too)"
 fi
 
 # The real CLI: the first `aws` on PATH that is not the shim.

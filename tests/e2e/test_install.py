@@ -42,9 +42,13 @@ def user(tmp_path_factory):
     return {"home": home, "prefix": base / "prefix", "real_bin": real_bin}
 
 
+# What an interactive login bash reads instead of ~/.bashrc: the first that exists.
+BASH_LOGIN_FILES = (".bash_profile", ".bash_login", ".profile")
+
+
 def snapshot(home: Path) -> dict[str, bytes | None]:
     out = {}
-    for rc, _ in SHELLS.values():
+    for rc in [*(rc for rc, _ in SHELLS.values()), *BASH_LOGIN_FILES]:
         p = home / rc
         out[rc] = p.read_bytes() if p.exists() else None
     return out
@@ -108,12 +112,65 @@ def test_a_new_shell_resolves_aws_to_the_shim(user, shell):
     assert lines[-1] == "PATHCOUNT=1"
 
 
+def test_an_interactive_login_bash_finds_the_shim(user):
+    """macOS terminals and ssh start login shells, which read ~/.bash_profile and not
+    ~/.bashrc. This user had no login file: install created one that still reads
+    ~/.bashrc (their aliases) and loads awsguard."""
+    if not shutil.which("bash"):
+        pytest.skip("bash is not installed")
+    created = (user["home"] / ".bash_profile").read_text()
+    assert created.count("added by install.sh") == 2 and ".bashrc" in created
+    env = base_env(user["home"], f"{user['real_bin']}:/usr/bin:/bin")
+    proc = subprocess.run(
+        ["bash", "-l", "-i", "-c",
+         "type -P aws; echo EDITOR=$EDITOR; "
+         "echo PATHCOUNT=$(tr : '\\n' <<<\"$PATH\" | grep -c /prefix/bin)"],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    lines = proc.stdout.strip().splitlines()
+    assert lines[-3] == str(user["prefix"] / "bin" / "aws"), proc.stdout + proc.stderr
+    assert lines[-2] == "EDITOR=vi"  # ~/.bashrc was read too
+    assert lines[-1] == "PATHCOUNT=1"
+
+
 def test_uninstall_restores_rc_files_byte_for_byte(user):
     proc = install(user["prefix"], user["home"], "--uninstall", path="/usr/bin:/bin")
     assert proc.returncode == 0, proc.stderr
     assert snapshot(user["home"]) == user["before"]
     assert not (user["home"] / ".config" / "fish" / "config.fish").exists()
+    assert not (user["home"] / ".bash_profile").exists()  # created by install, removed
     assert not user["prefix"].exists()
+
+
+def test_a_debian_style_profile_is_wired_for_bash_only_and_restored(tmp_path):
+    """Only ~/.profile (Debian's default, read by sh and dash too): the line runs only
+    under bash, a login sh still starts cleanly, and uninstall restores it exactly."""
+    home = tmp_path / "home"
+    home.mkdir()
+    profile = (b'# ~/.profile\nif [ -n "$BASH_VERSION" ]; then\n'
+               b'    [ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\nfi\nexport PAGER=less')
+    (home / ".profile").write_bytes(profile)  # no final newline
+    (home / ".bashrc").write_bytes(b"export EDITOR=vi\n")
+    before = snapshot(home)
+    real_bin = make_real_bin(tmp_path / "real-bin")
+    prefix = tmp_path / "prefix"
+    proc = install(prefix, home, path=f"{real_bin}:/usr/bin:/bin")
+    assert proc.returncode == 0, proc.stderr
+    assert not (home / ".bash_profile").exists()  # bash reads ~/.profile: wire that one
+    wired = (home / ".profile").read_text()
+    assert wired.count("added by install.sh") == 1 and "BASH_VERSION" in wired.splitlines()[-1]
+    env = base_env(home, f"{real_bin}:/usr/bin:/bin")
+    if shutil.which("bash"):
+        login = subprocess.run(["bash", "-l", "-i", "-c", "type -P aws"], env=env,
+                               capture_output=True, text=True, timeout=120)
+        assert login.stdout.strip().splitlines()[-1] == str(prefix / "bin" / "aws"), login.stderr
+    if shutil.which("sh"):
+        plain = subprocess.run(["sh", "-l", "-c", "echo PAGER=$PAGER"], env=env,
+                               capture_output=True, text=True, timeout=60)
+        assert plain.stdout.strip() == "PAGER=less" and plain.stderr == "", plain.stderr
+    proc = install(prefix, home, "--uninstall", path="/usr/bin:/bin")
+    assert proc.returncode == 0, proc.stderr
+    assert snapshot(home) == before
 
 
 def test_no_modify_rc_prints_the_line_instead(tmp_path):
