@@ -318,7 +318,7 @@ def _policy_is_public(document: Any) -> bool:
         try:
             document = json.loads(document)
         except ValueError:
-            return True  # unreadable policy text: fail closed (AWS rejects it anyway)
+            return False  # AWS rejects a policy that is not JSON: nothing is exposed
     if not isinstance(document, dict):
         return False
     statements = document.get("Statement", [])

@@ -165,7 +165,7 @@ def test_global_options_anywhere_do_not_change_the_classification():
     "command",
     [
         "s3api delete-bucket-policy --bucket b",  # decided: a policy change, not a deletion
-        "s3api put-bucket-acl --bucket b --acl public-read",
+        "s3api put-bucket-acl --bucket b --acl private",
         "iam delete-access-key --access-key-id AKIA",
         "iam update-access-key --access-key-id AKIA --status Inactive",
         "iam detach-role-policy --role-name r --policy-arn x",

@@ -116,7 +116,6 @@ MATCHES = [
     ("s3 mv", {"--acl": "public-read"}, "exposure"),
     ("s3 mv", {"--grants": [f"read={ALL_USERS}"]}, "exposure"),
     ("s3api put-bucket-policy", {"Policy": PUBLIC_POLICY}, "exposure"),
-    ("s3api put-bucket-policy", {"Policy": "{not json"}, "exposure"),
     ("s3control put-access-point-policy", {"Policy": PUBLIC_POLICY}, "exposure"),
     ("s3api delete-public-access-block", {"Bucket": "b"}, "exposure"),
     ("s3control delete-public-access-block", {"AccountId": "1"}, "exposure"),
@@ -484,6 +483,7 @@ FREE = [
     ("s3 sync", {"--acl": "bucket-owner-full-control", "--exclude": "*.tmp"}),
     ("s3 mv", {"--acl": "private"}),
     ("s3api put-bucket-policy", {"Policy": ORG_POLICY}),
+    ("s3api put-bucket-policy", {"Policy": "{not json"}),  # AWS rejects it
     (
         "s3api put-bucket-policy",
         {"Policy": json.dumps({"Statement": [{"Effect": "Deny", "Principal": "*"}]})},
@@ -981,3 +981,108 @@ def test_answers_that_depend_on_values_are_not_remembered(argv, depends):
     from awsguard.risk import depends_on_values
 
     assert depends_on_values(parse(shlex.split(argv))) is depends
+
+
+# --- real parses: the parser's params and options decide ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "risk"),
+    [
+        ("s3 cp ./f s3://b/k --acl public-read", Risk.EXPOSURE),
+        ("s3 cp ./f s3://b/k --grants read=uri=" + ALL_USERS[4:], Risk.EXPOSURE),
+        ("s3 sync ./d s3://b --acl public-read-write", Risk.EXPOSURE),
+        ("s3api put-object --bucket b --key k --acl public-read", Risk.EXPOSURE),
+        ("s3api put-object --bucket b --key k --grant-read " + ALL_USERS, Risk.EXPOSURE),
+        ("s3api put-bucket-acl --bucket b --acl public-read", Risk.EXPOSURE),
+        (
+            "ec2 authorize-security-group-ingress --group-id sg-1 --protocol tcp --port 22 "
+            "--cidr 0.0.0.0/0",
+            Risk.EXPOSURE,
+        ),  # fmt: skip
+        (
+            "ec2 authorize-security-group-ingress --group-id sg-1 --ip-permissions "
+            "IpProtocol=tcp,FromPort=22,ToPort=22,Ipv6Ranges=[{CidrIpv6=::/0}]",
+            Risk.EXPOSURE,
+        ),  # fmt: skip
+        (
+            "ec2 modify-image-attribute --image-id ami-1 --launch-permission Add=[{Group=all}]",
+            Risk.EXPOSURE,
+        ),  # fmt: skip
+        (
+            "ec2 modify-image-attribute --image-id ami-1 --attribute LaunchPermission "
+            "--operation-type add --user-groups all",
+            Risk.EXPOSURE,
+        ),  # fmt: skip
+        ("lambda create-function-url-config --function-name f --auth-type NONE", Risk.EXPOSURE),
+        ("ssm send-command --instance-ids i-1 --document-name AWS-RunShellScript", Risk.EXECUTE),
+        ("ssm start-session --target i-1", Risk.EXECUTE),
+        ("lambda update-function-code --function-name f --zip-file fileb://x.zip", Risk.EXECUTE),
+        (
+            "ec2 modify-instance-attribute --instance-id i-1 --attribute userData --value eA==",
+            Risk.EXECUTE,
+        ),  # fmt: skip
+        (
+            "route53 change-resource-record-sets --hosted-zone-id Z --change-batch "
+            "Changes=[{Action=DELETE,ResourceRecordSet={Name=a.example.com,Type=A}}]",
+            Risk.DESTRUCTIVE,
+        ),  # fmt: skip
+        (
+            "dynamodb batch-write-item --request-items "
+            """'{"t": [{"DeleteRequest": {"Key": {"k": {"S": "1"}}}}]}'""",
+            Risk.DESTRUCTIVE,
+        ),  # fmt: skip
+        ("ecs update-service --service s --desired-count 0", Risk.DESTRUCTIVE),
+        (
+            "rds modify-db-instance --db-instance-identifier d --backup-retention-period 0",
+            Risk.DESTRUCTIVE,
+        ),  # fmt: skip
+        (
+            "rds modify-db-instance --db-instance-identifier d --no-deletion-protection",
+            Risk.DESTRUCTIVE,
+        ),  # fmt: skip
+        (
+            "cognito-idp admin-add-user-to-group --user-pool-id p --username u --group-name g",
+            Risk.PERMISSIONS,
+        ),  # fmt: skip
+        ("organizations detach-policy --policy-id p-1 --target-id r-1", Risk.PERMISSIONS),
+        ("cloudtrail stop-logging --name t", Risk.AUDIT_OFF),
+        ("cloudtrail update-trail --name t --no-is-multi-region-trail", Risk.AUDIT_OFF),
+        ("guardduty update-detector --detector-id d --no-enable", Risk.AUDIT_OFF),
+        # the free neighbours
+        ("s3 cp ./f s3://b/k", Risk.WRITE),
+        ("s3 cp ./f s3://b/k --acl private", Risk.WRITE),
+        ("s3 ls", Risk.READ),
+        ("ecs update-service --service s --desired-count 3", Risk.WRITE),
+        (
+            "route53 change-resource-record-sets --hosted-zone-id Z --change-batch "
+            "Changes=[{Action=UPSERT,ResourceRecordSet={Name=a.example.com,Type=A}}]",
+            Risk.WRITE,
+        ),  # fmt: skip
+        (
+            "ec2 authorize-security-group-ingress --group-id sg-1 --protocol tcp --port 22 "
+            "--cidr 203.0.113.7/32",
+            Risk.WRITE,
+        ),  # fmt: skip
+        ("ec2 modify-image-attribute --image-id ami-1 --description Value=x", Risk.WRITE),
+        (
+            "ec2 modify-image-attribute --image-id ami-1 --launch-permission Add=[{Group=all}] "
+            "--dry-run",
+            Risk.READ,
+        ),  # fmt: skip
+        ("guardduty update-detector --detector-id d --enable", Risk.WRITE),
+    ],
+)
+def test_real_parses(command, risk):
+    result = classify(parse(shlex.split(command)))
+    assert result.risk is risk, result.reason
+
+
+def test_cli_input_json_in_a_file_is_read(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "share.json").write_text(
+        json.dumps({"ImageId": "ami-1", "LaunchPermission": {"Add": [{"Group": "all"}]}})
+    )
+    inv = parse(["ec2", "modify-image-attribute", "--cli-input-json", "file://share.json"])
+    result = classify(inv)
+    assert (result.risk, result.reason) == (Risk.EXPOSURE, "shares the AMI publicly (group all)")
