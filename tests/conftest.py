@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-pytest_plugins = ["fixtures.moto", "fixtures.install", "fixtures.keyring"]
+pytest_plugins = ["fixtures.moto", "fixtures.install", "fixtures.keyring", "fixtures.realclis"]
 
 # Variables that change what awsguard or the AWS CLI read or print. XDG_* go too, so
 # every state folder follows the fresh HOME unless a test sets one on purpose.
