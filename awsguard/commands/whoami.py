@@ -37,29 +37,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _real_cli(environ: Mapping[str, str]) -> tuple[Any, str | None]:
-    """(the real CLI or None, note when we had to assume)."""
-    from ..realcli import RealCliNotFound, find_real_cli, identify
-
-    try:
-        path = find_real_cli(environ)
-    except RealCliNotFound:
-        return None, "no real AWS CLI found: assuming AWS CLI v1 (botocore) precedence"
-    return identify(path, environ), None
-
-
-def _argv(args: argparse.Namespace) -> list[str]:
-    argv = ["sts", "get-caller-identity"]
-    for option, value in (
-        ("--profile", args.profile),
-        ("--region", args.region),
-        ("--endpoint-url", args.endpoint_url),
-    ):
-        if value is not None:
-            argv += [option, value]
-    return argv
-
-
 def online_identity(
     args: argparse.Namespace,
     cli_major: int,
@@ -238,6 +215,7 @@ def format_report(
     files: Any,
     identity: dict | None,
     shim: ShimSession | None = None,
+    conflicts: list | None = None,
 ) -> str:
     rows = _rows(res, cli_path, files, shim)
     if identity:
@@ -254,9 +232,10 @@ def format_report(
         line = f"{name:>{widths[0]}}  {value:<{widths[1]}}  {kind:<{widths[2]}}  {location}"
         lines.append(line.rstrip())
     lines.append("")
-    if res.conflicts:
+    shown = res.conflicts if conflicts is None else conflicts
+    if shown:
         lines.append("Conflicts:")
-        for conflict in res.conflicts:
+        for conflict in shown:
             lines.append(f"  [{conflict.code}] {conflict.message}")
             lines.append(f"      fix: {conflict.fix}")
     else:
@@ -276,21 +255,21 @@ def _shim_credentials(res: Any, files: Any, environ: Mapping[str, str], cli: Any
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..awsconfig import load_files
-    from ..invocation import parse
-    from ..resolve import resolve
+    from ..situation import Situation
 
     environ = os.environ
-    cli, note = _real_cli(environ)
-    major = cli.major if cli is not None else 1
-    cli_path = cli.path if cli is not None else None
-    if note and not args.json:
-        print(f"awsguard: {note}", file=sys.stderr)
-    files = load_files(environ)
-    res = resolve(
-        parse(_argv(args)), environ, files, major,
-        cli_version=cli.version if cli is not None else None,
-    )
+    # The same Situation doctor and prompt start from (the real CLI, the files, config.toml).
+    situation = Situation.for_options(environ, args.profile, args.region, args.endpoint_url)
+    cli = situation.real_cli
+    major = situation.cli_major
+    cli_path = situation.cli_path
+    if cli is None and not args.json:
+        print(
+            "awsguard: no real AWS CLI found: assuming AWS CLI v1 (botocore) precedence",
+            file=sys.stderr,
+        )
+    files = situation.files
+    res = situation.resolution
 
     shim = shim_session(res, files, environ)
     identity = None
@@ -309,10 +288,17 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         out = res.as_dict()
         out["cli_path"] = cli_path
+        # config.toml's [conflicts] "off" silences a conflict here as in the shim, doctor
+        # and the prompt; "shim" says whether the shim warns about it on each call.
+        out["conflicts"] = situation.conflict_dicts()
+        out["silenced_conflicts"] = situation.silenced
+        out["imported"] = situation.imported
         out.update(shim_fields(shim))
         if identity is not None:
             out["identity"] = identity
         print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
-        sys.stdout.write(format_report(res, cli_path, files, identity, shim))
+        sys.stdout.write(
+            format_report(res, cli_path, files, identity, shim, situation.conflicts)
+        )
     return 0
