@@ -461,7 +461,14 @@ def _print_segment(opts: Mapping[str, object], environ: Mapping[str, str]) -> in
     if opts.get("json"):
         import json
 
-        sys.stdout.write(json.dumps(segment.as_dict(), indent=1, ensure_ascii=False) + "\n")
+        data = segment.as_dict()
+        # What the segment was computed for, in whoami's words (the property test compares).
+        data.update(
+            cli_major=situation.cli_major,
+            cli_version=situation.cli_version,
+            endpoint_url=res.endpoint_url,
+        )
+        sys.stdout.write(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
         return 0
     no_color = bool(environ.get("NO_COLOR"))
     shell = opts.get("shell")
