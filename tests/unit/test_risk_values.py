@@ -1086,3 +1086,28 @@ def test_cli_input_json_in_a_file_is_read(tmp_path, monkeypatch):
     inv = parse(["ec2", "modify-image-attribute", "--cli-input-json", "file://share.json"])
     result = classify(inv)
     assert (result.risk, result.reason) == (Risk.EXPOSURE, "shares the AMI publicly (group all)")
+
+
+# --- the new risks in config.toml ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("risk", ["exposure", "execute", "audit-off", "interactive"])
+def test_new_risks_are_confirmed_by_default_and_tunable(tmp_path, risk):
+    from awsguard.rules import GUARDED_BY_DEFAULT, parse_config
+
+    assert risk in GUARDED_BY_DEFAULT
+    assert parse_config("", tmp_path / "c.toml").plan(risk).level == "confirm"
+    tuned = parse_config(f'[risk]\n"{risk}" = "type"\n', tmp_path / "c.toml")
+    assert tuned.error is None and tuned.plan(risk).level == "type"
+    relaxed = parse_config(
+        f'[[rules]]\nrisk = ["{risk}"]\nconfirm = "never"\n', tmp_path / "c.toml"
+    )
+    assert relaxed.error is None and relaxed.plan(risk).level == "never"
+    assert relaxed.plan("destructive").level == "confirm"
+
+
+def test_an_unknown_risk_name_in_the_config_is_an_error(tmp_path):
+    from awsguard.rules import parse_config
+
+    config = parse_config('[risk]\nexposed = "never"\n', tmp_path / "c.toml")
+    assert config.error is not None and "exposure" in str(config.error)
