@@ -15,7 +15,8 @@ import sys
 from . import realcli
 from .envfacts import in_ci
 from .errors import EXIT_REFUSED
-from .invocation import Invocation, parse
+from .invocation import Invocation
+from .situation import Situation
 
 
 def _say(line: str) -> None:
@@ -71,10 +72,10 @@ class Pipeline:
         self.child_argv = list(argv)
         # Read as the real CLI's own parser reads it, for its major version (argparse
         # prefixes such as `--p prod`, aliases from the alias file under environ's HOME).
-        cli = realcli.identify(real, environ)
-        self.invocation: Invocation = parse(
-            argv, major=cli.major, version=cli.version, environ=environ
-        )
+        # The Situation whoami, doctor and the prompt start from: one parse, one config.toml,
+        # one resolution, the conflicts config.toml leaves on (situation.py).
+        self.situation = Situation(environ, argv, real_cli=realcli.identify(real, environ))
+        self.invocation: Invocation = self.situation.invocation
         self.config = None
         self.config_error: str | None = None
         self.files = None
@@ -88,22 +89,15 @@ class Pipeline:
     # --- stages ----------------------------------------------------------------------
 
     def load_config(self) -> None:
-        from . import rules
-
         try:
-            self.config = rules.load_config(self.environ)
+            self.config = self.situation.config
         except Exception as err:  # noqa: BLE001 - a broken config must not break reads
             self.config_error = _oneline(err)
             _warn(self.config_error)
 
     def resolve(self) -> None:
-        from . import awsconfig, resolve
-
-        self.files = awsconfig.load_files(self.environ)
-        cli = realcli.identify(self.real, self.environ)
-        self.resolution = resolve.resolve(
-            self.invocation, self.environ, self.files, cli.major, cli_version=cli.version
-        )
+        self.files = self.situation.files
+        self.resolution = self.situation.resolution
 
     def report_conflicts(self) -> int | None:
         """One line per conflict on stderr; a conflict configured to `block` refuses."""
@@ -113,9 +107,7 @@ class Pipeline:
         for conflict in self.resolution.conflicts:
             if not conflict.applies_to_shim:
                 continue
-            action = "warn"
-            if self.config is not None and hasattr(self.config, "conflict_action"):
-                action = self.config.conflict_action(conflict.code)
+            action = self.situation.conflict_action(conflict.code)
             if action == "off":
                 continue
             line = format_conflict_line(conflict)
