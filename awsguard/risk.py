@@ -206,6 +206,7 @@ def _dry_run(inv: Invocation) -> bool:
 VALUE_RULE_SERVICES = frozenset(
     {
         "accessanalyzer",
+        "application-autoscaling",
         "autoscaling",
         "backup",
         "cloudformation",
@@ -215,6 +216,7 @@ VALUE_RULE_SERVICES = frozenset(
         "configservice",
         "detective",
         "docdb",
+        "dsql",
         "dynamodb",
         "ec2",
         "ec2-instance-connect",
@@ -235,7 +237,10 @@ VALUE_RULE_SERVICES = frozenset(
         "lightsail",
         "logs",
         "macie2",
+        "memorydb",
         "neptune",
+        "neptune-graph",
+        "opensearchserverless",
         "organizations",
         "ram",
         "rds",
@@ -250,6 +255,7 @@ VALUE_RULE_SERVICES = frozenset(
         "sqs",
         "ssm",
         "sso-admin",
+        "verifiedpermissions",
     }
 )
 

@@ -733,7 +733,7 @@ def bucket_logging_off(params: dict[str, Any]) -> str | None:
 
 # --- the table ------------------------------------------------------------------------------
 
-ALWAYS_EXECUTE = "runs code or commands on running machines"
+PROTECTION_OFF = "turns deletion protection off"
 
 RULES: dict[str, tuple[tuple[str, Predicate], ...]] = {
     # remote execution
@@ -955,6 +955,12 @@ RULES: dict[str, tuple[tuple[str, Predicate], ...]] = {
     ),
     "neptune modify-db-instance": (
         (DESTRUCTIVE, is_false("DeletionProtection", "turns deletion protection off")),
+        (
+            DESTRUCTIVE,
+            is_zero(
+                "BackupRetentionPeriod", "BackupRetentionPeriod 0 deletes the automated backups"
+            ),
+        ),
     ),
     "elasticache modify-replication-group": (
         (
@@ -990,9 +996,49 @@ RULES: dict[str, tuple[tuple[str, Predicate], ...]] = {
         ),
         (AUDIT_OFF, elb_attribute("access_logs.s3.enabled", "false", "turns access logs off")),
     ),
+    "rds modify-global-cluster": ((DESTRUCTIVE, is_false("DeletionProtection", PROTECTION_OFF)),),
+    "docdb modify-global-cluster": ((DESTRUCTIVE, is_false("DeletionProtection", PROTECTION_OFF)),),
+    "neptune modify-global-cluster": (
+        (DESTRUCTIVE, is_false("DeletionProtection", PROTECTION_OFF)),
+    ),
+    "eks update-cluster-config": ((DESTRUCTIVE, is_false("deletionProtection", PROTECTION_OFF)),),
+    "dsql update-cluster": ((DESTRUCTIVE, is_false("deletionProtectionEnabled", PROTECTION_OFF)),),
+    "neptune-graph update-graph": ((DESTRUCTIVE, is_false("deletionProtection", PROTECTION_OFF)),),
+    "logs put-log-group-deletion-protection": (
+        (DESTRUCTIVE, is_false("deletionProtectionEnabled", PROTECTION_OFF)),
+    ),
+    "opensearchserverless update-collection": (
+        (DESTRUCTIVE, equals("deletionProtection", "DISABLED", PROTECTION_OFF)),
+    ),
+    "verifiedpermissions update-policy-store": (
+        (DESTRUCTIVE, equals("deletionProtection", "DISABLED", PROTECTION_OFF)),
+    ),
+    "cloudtrail update-event-data-store": (
+        (DESTRUCTIVE, is_false("TerminationProtectionEnabled", PROTECTION_OFF)),
+    ),
+    "elasticache modify-serverless-cache": (
+        (
+            DESTRUCTIVE,
+            is_zero(
+                "SnapshotRetentionLimit", "SnapshotRetentionLimit 0 turns automatic backups off"
+            ),
+        ),
+    ),
+    "memorydb update-cluster": (
+        (
+            DESTRUCTIVE,
+            is_zero(
+                "SnapshotRetentionLimit", "SnapshotRetentionLimit 0 turns automatic backups off"
+            ),
+        ),
+    ),
     "ecs update-service": ((DESTRUCTIVE, scaled_to_zero("desiredCount", what="task")),),
+    "application-autoscaling register-scalable-target": (
+        (DESTRUCTIVE, scaled_to_zero("MaxCapacity", what="task or instance")),
+    ),
     "autoscaling update-auto-scaling-group": (
         (DESTRUCTIVE, scaled_to_zero("DesiredCapacity", "MaxSize", what="instance")),
+        (DESTRUCTIVE, equals("DeletionProtection", "none", PROTECTION_OFF)),
     ),
     "autoscaling set-desired-capacity": (
         (DESTRUCTIVE, scaled_to_zero("DesiredCapacity", what="instance")),
