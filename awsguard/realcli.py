@@ -313,7 +313,12 @@ def _inspect(path: str, environ: Mapping[str, str], depth: int = 0) -> RealCli |
     if head.startswith((b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")):
         return None  # a frozen binary (v2): its version only by asking it
     interpreter = _shebang(head, environ)
-    if interpreter and b"awscli" in head:
+    # Only a Python interpreter imports the awscli package: a shell script that merely
+    # mentions awscli (a wrapper, a stand-in) is asked with --version instead.
+    python = interpreter is not None and os.path.basename(interpreter).startswith(
+        ("python", "pypy")
+    )
+    if python and b"awscli" in head:
         found = _python_install(resolved, interpreter, environ)
         if found is not None:
             version, how, inputs = found

@@ -253,3 +253,25 @@ def test_pypi_awscli_v1_is_known_without_running_it(tmp_path, monkeypatch):
     info = realcli.identify(REAL_V1, _env(tmp_path))
     assert info.major == 1
     assert (said.stdout + said.stderr).startswith(f"aws-cli/{info.version} ")
+
+
+@pytest.mark.parametrize("interpreter,version", [("python3", "2.9.19"), ("bash", None)])
+def test_only_a_python_script_is_read_as_an_awscli_install(
+    tmp_path: Path, interpreter: str, version: str | None
+) -> None:
+    # A shell wrapper or stand-in that mentions awscli, next to a Python with awscli in
+    # its site folder, is not that install: only running it can tell.
+    prefix = tmp_path / "prefix"
+    (prefix / "bin").mkdir(parents=True)
+    program = prefix / "bin" / interpreter
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    package = prefix / "lib" / "python3" / "dist-packages" / "awscli"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text('__version__ = "2.9.19"\n')
+    script = tmp_path / "aws"
+    script.write_text(f"#!{program}\n# stand-in for awscli\n")
+    script.chmod(0o755)
+    environ = {"HOME": str(tmp_path / "home"), "PATH": "/nonexistent"}
+    info = realcli.identify(str(script), environ, probe=False)
+    assert info.version == version
