@@ -109,7 +109,7 @@ class Table:
         self.index = "\n" + data[start : start + int(index_len)].decode("utf-8")
         self.version = ""
         if self.index.startswith("\n@version\t"):
-            self.version = self.index[11 : self.index.index("\n", 1)]
+            self.version = self.index[10 : self.index.index("\n", 1)]
         self.offsets = []
         pos = start + int(index_len)
         for n in lengths[: int(count)]:

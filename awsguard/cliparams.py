@@ -225,6 +225,64 @@ def shorthand(text: str) -> dict:
     return _Shorthand(text).parse()
 
 
+def parse_shape(text: str, i: int = 0) -> tuple[object, int]:
+    """The tables' nested shape code (scripts/gen_cli_args.py encode_shape) as a tree:
+    a scalar letter, ("L", x), ("M", x) or ("S", {name: x})."""
+    c = text[i]
+    if c in "LM":
+        inner, j = parse_shape(text, i + 2)
+        return (c, inner), j + 1  # the closing >
+    if c == "{":
+        members: dict[str, object] = {}
+        j = i + 1
+        while text[j] != "}":
+            colon = text.index(":", j)
+            name = text[j:colon]
+            members[name], j = parse_shape(text, colon + 1)
+            if text[j] == ",":
+                j += 1
+        return ("S", members), j + 1
+    return c, i + 1
+
+
+def visit(shape: object, value: object, parent: object, key: object) -> None:
+    """The CLI's BackCompatVisitor over parsed shorthand: a scalar where the shape has
+    a list becomes a list of one; numbers and booleans are converted."""
+    if shape == "?" or value is None:
+        return
+    if isinstance(shape, tuple):
+        kind, inner = shape
+        if kind == "S":
+            if isinstance(value, dict):
+                for name, sub in inner.items():  # type: ignore[union-attr]
+                    if name in value:
+                        visit(sub, value[name], value, name)
+            return
+        if kind == "L":
+            if not isinstance(value, list):
+                parent[key] = [value]  # type: ignore[index]
+            else:
+                for n, item in enumerate(value):
+                    visit(inner, item, value, n)
+            return
+        if isinstance(value, dict):
+            for k, v in list(value.items()):
+                visit(inner, v, value, k)
+        return
+    try:
+        if shape == "i":
+            parent[key] = int(value)  # type: ignore[index, arg-type, call-overload]
+        elif shape == "f":
+            parent[key] = float(value)  # type: ignore[index, arg-type]
+        elif shape == "b":
+            if value.lower() == "true":  # type: ignore[union-attr]
+                parent[key] = True  # type: ignore[index]
+            elif value.lower() == "false":  # type: ignore[union-attr]
+                parent[key] = False  # type: ignore[index]
+    except (TypeError, ValueError, AttributeError):
+        raise ParamProblem(f"{value!r} does not fit the parameter's type") from None
+
+
 # --- files ----------------------------------------------------------------------------
 
 
@@ -388,9 +446,13 @@ def decode_option(opt: cliargs.Opt, values: tuple[str, ...], major: int, environ
             return [{old: v} for v in value]
         if "val" in flags and isinstance(value, str) and "=" not in value:
             return {"Value": value}
-        if isinstance(value, list):
-            return [shorthand(v) for v in value]
-        return shorthand(value)
+        nested = next((f[2:] for f in flags if f.startswith("n=")), None)
+        parsed: object = (
+            [shorthand(v) for v in value] if isinstance(value, list) else shorthand(value)
+        )
+        if nested is not None:
+            visit(parse_shape(nested)[0], parsed, {}, "")
+        return parsed
     if kind in ("structure", "map"):
         text = value if isinstance(value, str) else " ".join(value)
         if text.lstrip()[:1] == "{":

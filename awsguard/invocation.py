@@ -380,10 +380,12 @@ class _Parse:
         words = [self.words[i] for i in indices]
         taken, extras = cliargs.parse_known(self.main_options, [self.command_positional()], words)
         command = None
+        self.command_index = -1
         for t in taken:
             where = [indices[i] for i in t.indices]
             if t.option_string is None:
                 command = t.values[0]
+                self.command_index = where[0]
                 continue
             name = t.option_string
             if in_alias is not None and t.opt.dest in ("debug", "profile"):
@@ -405,7 +407,7 @@ class _Parse:
         command, remaining = self.parse_globals(list(range(len(self.words))))
         if command is None:
             raise cliargs.UsageError("the following arguments are required: command")
-        command_index = self.index_of_command(remaining, command)
+        command_index = self.command_index
         seen: list[str] = []
         while command in self.toplevel_aliases and not (
             seen and command == seen[-1] and command in self.commands
@@ -433,7 +435,7 @@ class _Parse:
             command, alias_remaining = self.parse_globals(alias_indices, in_alias=seen[-1])
             if command is None:
                 raise cliargs.UsageError("the following arguments are required: command")
-            command_index = self.index_of_command(alias_indices, command, alias_remaining)
+            command_index = self.command_index
             remaining = alias_remaining + remaining
             if command == seen[-1] and command in self.commands:
                 break  # an alias shadowing a builtin proxies to the builtin
@@ -450,18 +452,6 @@ class _Parse:
         if self.major == 2 and command in self.command_alias_sections:
             self.note(f"the alias file has aliases for `{command}` (awsguard does not read those)")
         self.walk(table, command, remaining)
-
-    def index_of_command(
-        self, indices: list[int], command: str, remaining: list[int] | None = None
-    ) -> int:
-        left = set(remaining if remaining is not None else indices)
-        for i in indices:
-            if self.words[i] == command and i not in left and self.owners[i] is None:
-                return i
-        for i in indices:
-            if self.words[i] == command and self.owners[i] is None:
-                return i
-        return indices[0] if indices else 0
 
     def walk(self, table: cliargs.Table, path: str, remaining: list[int]) -> None:
         while True:

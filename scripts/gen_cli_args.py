@@ -129,6 +129,10 @@ def shape_flags(arg, path: str, model) -> str:
             flags += "|val"
     except Exception:  # noqa: BLE001
         pass
+    if "|sh" in flags:
+        nested = encode_shape(model, 0, [])
+        if len(nested) <= 3000:
+            flags += "|n=" + nested
     if model.type_name == "blob" and model.serialization.get("streaming"):
         flags += "|stream"
     disabled = getattr(paramfile, "PARAMFILE_DISABLED", set())
@@ -141,6 +145,39 @@ def shape_flags(arg, path: str, model) -> str:
 
 
 ENDPOINT: dict[str, str] = {}
+SCALAR_CODES = {
+    "string": "s",
+    "integer": "i",
+    "long": "i",
+    "float": "f",
+    "double": "f",
+    "boolean": "b",
+    "timestamp": "t",
+    "blob": "B",
+}
+
+
+def encode_shape(model, depth: int, stack: list[str]) -> str:
+    """A shape as the shorthand visitor sees it: s i f b t B scalars, L<x> lists,
+    M<x> maps (by value), {Name:x,...} structures, ? where it recurses or runs deep."""
+    name = getattr(model, "name", "")
+    if depth > 6 or name in stack:
+        return "?"
+    kind = model.type_name
+    if kind in SCALAR_CODES:
+        return SCALAR_CODES[kind]
+    stack.append(name)
+    try:
+        if kind == "list":
+            return "L<" + encode_shape(model.member, depth + 1, stack) + ">"
+        if kind == "map":
+            return "M<" + encode_shape(model.value, depth + 1, stack) + ">"
+        if kind == "structure":
+            parts = [f"{k}:{encode_shape(v, depth + 1, stack)}" for k, v in model.members.items()]
+            return "{" + ",".join(parts) + "}"
+        return "?"
+    finally:
+        stack.pop()
 
 
 def arg_lines(parser: argparse.ArgumentParser, arg_table, path: str = "") -> list[str]:
@@ -153,7 +190,8 @@ def arg_lines(parser: argparse.ArgumentParser, arg_table, path: str = "") -> lis
         member = "-"
         shape = "-"
         if arg is not None:
-            member = getattr(arg, "_serialized_name", None) or "-"
+            if type(arg).__name__ in ("CLIArgument", "ListArgument", "BooleanArgument"):
+                member = getattr(arg, "_serialized_name", None) or "-"
             try:
                 shape = shape_name(arg.argument_model)
                 if arg.argument_model is not None:
