@@ -59,13 +59,11 @@ def mask_key(key: str | None) -> str | None:
     """redact.mask_key for a key id from a datagram (None when there is none)."""
     if not key:
         return None
-    if len(key) > 8:
-        from .redact import mask_key as mask
-
-        return mask(key)
     if len(key) <= 8:
         return "…"
-    return f"{key[:4]}…{key[-4:]}"
+    from .redact import mask_key as mask
+
+    return mask(key)
 
 
 def _text(value: object) -> str | None:
