@@ -129,8 +129,12 @@ def may_remember(invocation: Any, risk: str | None, resolution: Any) -> bool:
         return False
     # A role assumed from a source awsguard cannot see changing (SSO, a process, the
     # instance) can still be a different principal tomorrow: only static chains count.
+    if source != "assume-role":
+        return True
     base = getattr(resolution, "base_source", None)
-    return not (source == "assume-role" and base and base not in FIXED_IDENTITY_SOURCES)
+    return base in FIXED_IDENTITY_SOURCES or (
+        base is None and getattr(resolution, "credential_source", None) == "Environment"
+    )
 
 
 def _file(environ: Mapping[str, str]) -> str:

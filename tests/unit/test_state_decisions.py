@@ -72,6 +72,7 @@ def test_a_file_rewritten_with_the_same_size_and_mtime_still_changes_the_key(env
         ("read", "iam-role", None, False),
         ("read", "assume-role", "custom-process", False),
         ("read", "assume-role", "sso", False),
+        ("read", "assume-role", None, False),  # credential_source = Ec2InstanceMetadata
         ("write", "env", None, False),
         ("destructive", "env", None, False),
         ("permissions", "env", None, False),
@@ -86,8 +87,15 @@ def test_only_reads_with_a_fixed_identity_are_remembered(risk, source, base, rem
         pass
 
     res = Resolution()
-    res.source, res.base_source = source, base
+    res.source, res.base_source, res.credential_source = source, base, None
     assert plancache.may_remember(parse(["s3", "ls"]), risk, res) is remembered
+
+
+def test_a_role_over_environment_keys_is_remembered():
+    class Resolution:
+        source, base_source, credential_source = "assume-role", None, "Environment"
+
+    assert plancache.may_remember(parse(["s3", "ls"]), "read", Resolution())
 
 
 def test_a_command_awsguard_was_unsure_about_is_not_remembered():
