@@ -99,6 +99,33 @@ class Pipeline:
         self.files = self.situation.files
         self.resolution = self.situation.resolution
 
+    def sso_login(self) -> int | None:
+        """The SSO token is missing or expired and the CLI cannot refresh it: on a
+        terminal offer `aws sso login` (one per start URL at a time), else name it, 77."""
+        from . import ssologin
+
+        login = ssologin.login_needed(self.resolution, self.environ)
+        if login is None:
+            return None
+        if self.config is not None and hasattr(self.config, "conflict_action"):
+            if self.config.conflict_action("sso-token-expired") == "off":
+                return None
+        interactive = not in_ci(self.environ)
+        if interactive:
+            from . import tty
+
+            interactive = tty.has_terminal()
+
+        def still_needed() -> ssologin.SsoLogin | None:
+            self.situation._resolution = None  # the token cache changed: resolve afresh
+            self.resolve()
+            return ssologin.login_needed(self.resolution, self.environ)
+
+        return ssologin.ensure_logged_in(
+            login, self.environ, interactive, still_needed,
+            lambda argv: realcli.run_real(self.real, argv, self.environ),
+        )
+
     def report_conflicts(self) -> int | None:
         """One line per conflict on stderr; a conflict configured to `block` refuses."""
         from .resolve import format_conflict_line
@@ -552,6 +579,9 @@ def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
             return pipe.refuse_unconfirmable(
                 f"{unreadable[0]}, so who this command acts as is unknown"
             )
+        status = pipe.sso_login()
+        if status is not None:
+            return status
         status = pipe.report_conflicts()
         if status is not None:
             return status
