@@ -473,13 +473,18 @@ def _print_segment(opts: Mapping[str, object], environ: Mapping[str, str]) -> in
     no_color = bool(environ.get("NO_COLOR"))
     shell = opts.get("shell")
     watched = watched_paths(environ, files, res)
+    from ..redact import escape
+
+    # Profile names and account names come from outside: in a prompt, an escape
+    # sequence in AWS_PROFILE would retitle or redraw the terminal on every Enter.
+    shown = escape(segment.text)
     if isinstance(shell, str):
-        text = styled(segment.text, "" if no_color else segment.color, shell)
-        plain = segment.text.replace("%", "%%") if shell == "zsh" else segment.text
+        text = styled(shown, "" if no_color else segment.color, shell)
+        plain = shown.replace("%", "%%") if shell == "zsh" else shown
         output = "\n".join([str(segment.valid_until), text, plain, *watched]) + "\n"
-    elif segment.text:
+    elif shown:
         color = segment.color if opts.get("color") and not no_color else ""
-        output = styled(segment.text, color, "ansi") + "\n"
+        output = styled(shown, color, "ansi") + "\n"
     else:
         output = ""
     write_cached(cache, started, segment.valid_until, watched, output)

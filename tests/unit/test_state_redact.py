@@ -161,3 +161,18 @@ def test_key_ids_are_masked_one_way():
     assert redact.mask_key(key) == resolve.mask_key(key) == monitor.mask_key(key)
     assert vault.mask(key) == "AKIA…MPLE"
     assert redact.mask_key_ids(f"key {key} denied") == "key AKIA…MPLE denied"
+
+
+def test_the_prompt_segment_cannot_retitle_the_terminal(tmp_path):
+    env = {
+        "HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "AWSGUARD_PROMPT_CACHE": "0",
+        "AWS_PROFILE": "evil\x1b]0;pwned\x07\x1b[8m", "NO_COLOR": "1",
+    }
+    for extra in ([], ["--shell", "bash"], ["--shell", "zsh"]):
+        shown = subprocess.run(
+            [sys.executable, "-m", "awsguard", "prompt", *extra],
+            env=env, capture_output=True, text=True,
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert "\x07" not in shown.stdout and "]0;pwned" in shown.stdout
+        assert "\x1b]" not in shown.stdout and "\x1b[8m" not in shown.stdout
