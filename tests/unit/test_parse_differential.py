@@ -456,7 +456,8 @@ def compare(argv: list[str], inv, oracle: dict, major: int) -> list[str]:
         wrong.append(
             f"the CLI rejected the line ({oracle['err'].strip().splitlines()[-1][:120]}), awsguard did not"
         )
-    if inv.is_help and not oracle["help"] and inv.problem is None:
+    # (help seen where the CLI failed anyway, e.g. on a bad --query value, is harmless)
+    if inv.is_help and not oracle["help"] and inv.problem is None and oracle["rc"] == 0:
         wrong.append("awsguard saw help, the CLI did not show help")
     return wrong
 
