@@ -853,6 +853,7 @@ PLAINTEXT_LONG_TERM_KEYS = "plaintext-long-term-keys"
 CREDENTIALS_ERROR = "credentials-error"
 CONFIG_FILE_PROBLEM = "config-file-problem"
 IGNORED_BY_CLI_VERSION = "ignored-by-cli-version"
+CHAINED_ROLE_DURATION = "chained-role-duration"
 
 CONFLICT_CODES = (
     ENV_OVERRIDES_PROFILE,
@@ -872,6 +873,7 @@ CONFLICT_CODES = (
     CREDENTIALS_ERROR,
     CONFIG_FILE_PROBLEM,
     IGNORED_BY_CLI_VERSION,
+    CHAINED_ROLE_DURATION,
 )
 
 _ENV_KEY_VARS = "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN"
@@ -1101,6 +1103,21 @@ def detect_conflicts(
             )
         )
 
+    chained = chained_role_basis(res)
+    if chained and res.duration_seconds and res.duration_seconds > CHAINED_ROLE_MAX_SECONDS:
+        add(
+            Conflict(
+                CHAINED_ROLE_DURATION,
+                f"profile {res.profile} asks for duration_seconds = {res.duration_seconds}, "
+                f"but its role is assumed with role credentials ({chained}): AWS caps a "
+                "chained role session at 1 hour and refuses the AssumeRole "
+                "(ValidationError: the requested DurationSeconds exceeds the 1 hour session "
+                "limit for roles assumed by role chaining)",
+                f"set duration_seconds to {CHAINED_ROLE_MAX_SECONDS} or less in profile "
+                f"{res.profile}, or assume the role with an IAM user's keys",
+            )
+        )
+
     if res.error:
         add(
             Conflict(
@@ -1110,6 +1127,33 @@ def detect_conflicts(
             )
         )
     return found
+
+
+# AWS STS AssumeRole, DurationSeconds: "Role chaining limits your AWS CLI or AWS API
+# role session to a maximum of one hour ... if you assume a role using role chaining and
+# provide a DurationSeconds parameter value greater than one hour, the operation fails."
+# https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
+CHAINED_ROLE_MAX_SECONDS = 3600
+# Sources whose credentials are themselves a role session: SSO permission sets, web
+# identity, instance profiles and container task roles.
+_ROLE_SESSION_SOURCES = {
+    "sso": "SSO role credentials",
+    "assume-role-with-web-identity": "web identity role credentials",
+    "iam-role": "the instance profile's role credentials",
+    "container-role": "the container's task role credentials",
+}
+
+
+def chained_role_basis(res: Resolution) -> str | None:
+    """Why the role of `res` is assumed with role credentials (role chaining), or None."""
+    if res.source != "assume-role":
+        return None
+    if len(res.role_chain) > 1:
+        return "role chain " + " -> ".join(res.role_chain)
+    what = _ROLE_SESSION_SOURCES.get(res.base_source or "")
+    if what is None:
+        return None
+    return f"{what} of profile {res.base_profile}" if res.base_profile else what
 
 
 def _region_conflicts(res: Resolution, invocation: Invocation, environ: Mapping[str, str], add):

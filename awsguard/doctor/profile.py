@@ -75,7 +75,10 @@ def check_profile(res: Any, profile_names: list[str], imds_disabled: bool) -> li
             f"or `aws configure sso --profile {res.profile}`",
         )
     else:
-        shadowed = [c for c in res.conflicts if c.code == "keys-shadowed"]
+        # Unused keys, and a duration AWS refuses for a chained role (resolve.py).
+        shadowed = [
+            c for c in res.conflicts if c.code in ("keys-shadowed", "chained-role-duration")
+        ]
         evidence += [f"[{c.code}] {c.message}" for c in shadowed]
         effective = Check(
             "profile.effective",

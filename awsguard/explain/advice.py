@@ -627,6 +627,32 @@ def _credential_advice(d: Diagnosis, context: DiagnosisContext, region: str | No
             )
 
 
+# STS's ValidationError when a role assumed with role credentials asks for more than an
+# hour (AssumeRole, DurationSeconds: "if you assume a role using role chaining and provide
+# a DurationSeconds parameter value greater than one hour, the operation fails";
+# https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html).
+ROLE_CHAINING_LIMIT = "session limit for roles assumed by role chaining"
+
+
+def _role_chaining_advice(d: Diagnosis, context: DiagnosisContext) -> None:
+    d.reason = (
+        "the role is assumed with role credentials (role chaining: a role sourced from "
+        "another role, SSO, web identity, an instance profile or a task role), and AWS caps "
+        "such a session at 1 hour; the requested DurationSeconds (duration_seconds in the "
+        "profile) is longer, so STS refused the AssumeRole."
+    )
+    d.hints.append(
+        "Set duration_seconds to 3600 or less, or assume the role with an IAM user's keys "
+        "(not chained) to get up to the role's maximum session duration."
+    )
+    d.hints.append("AWS: https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html")
+    if context.profile:
+        d.next_commands.append(
+            _cmd("aws", "configure", "set", "duration_seconds", "3600", "--profile",
+                 context.profile)
+        )
+
+
 def diagnose(
     code: str | None,
     message: str | None,
@@ -710,6 +736,8 @@ def diagnose(
                 d.hints.insert(0, "Add mfa_serial to the profile, then `awsguard mfa PROFILE` "
                                "gets and keeps an MFA session for it.")
             d.next_commands = list(dict.fromkeys(d.next_commands))
+    elif category == "not-authorization" and ROLE_CHAINING_LIMIT in text.lower():
+        _role_chaining_advice(d, context)
     elif category == "not-authorization":
         d.reason = "this is not an authentication or authorization failure."
     else:
