@@ -41,6 +41,12 @@ def gather_sso_tokens(home: str) -> list[SsoToken]:
     return found
 
 
+def _sso_profile(res: Any) -> str:
+    if res.source != "sso" and res.base_source == "sso" and res.base_profile:
+        return res.base_profile
+    return res.profile
+
+
 def check_sso(
     tokens: list[SsoToken], res: Any, wanted: Path | None, now: datetime
 ) -> Check:
@@ -50,7 +56,8 @@ def check_sso(
         login = (
             f"aws sso login --sso-session {res.sso_session}"
             if res.sso_session
-            else f"aws sso login --profile {res.profile}"
+            # a role on SSO signs in through its source profile, which holds the sso_* keys
+            else f"aws sso login --profile {_sso_profile(res)}"
         )
     lines = []
     for token in tokens:

@@ -192,3 +192,12 @@ def test_the_lock_never_follows_a_symlink(env, tmp_path):
     with pytest.raises(OSError):
         ssologin._Lock(str(path))
     assert not target.exists()
+
+
+def test_doctor_names_the_source_profile_for_a_role_on_sso(env):
+    from awsguard.doctor.common import FAIL
+    from awsguard.doctor.sso import check_sso
+
+    check = check_sso([], resolved(env, "onsso"), None, NOW)
+    assert check.status == FAIL
+    assert check.fix == "`aws sso login --profile legacy`"
