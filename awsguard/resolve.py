@@ -1048,7 +1048,9 @@ def detect_conflicts(
         login = (
             f"aws sso login --sso-session {res.sso_session}"
             if res.sso_session
-            else f"aws sso login --profile {res.profile}"
+            # a role on SSO: the source profile holds the sso_* keys the login reads
+            else "aws sso login --profile "
+            + (res.base_profile if res.source != "sso" and res.base_profile else res.profile)
         )
         if moment is None:
             add(

@@ -201,3 +201,9 @@ def test_doctor_names_the_source_profile_for_a_role_on_sso(env):
     check = check_sso([], resolved(env, "onsso"), None, NOW)
     assert check.status == FAIL
     assert check.fix == "`aws sso login --profile legacy`"
+
+
+def test_the_warning_names_the_source_profile_for_a_role_on_sso(env):
+    res = resolved(env, "onsso")
+    conflict = next(c for c in res.conflicts if c.code == "sso-token-expired")
+    assert conflict.fix == "run `aws sso login --profile legacy`"
