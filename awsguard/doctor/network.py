@@ -138,10 +138,23 @@ def check_endpoints(
     profile: Mapping[str, Any],
     services: Mapping[str, Any],
     acknowledged: bool = False,
+    cli_reads_them: str | None = None,
 ) -> Check:
+    """`cli_reads_them`: None when the real CLI reads configured endpoints, else its
+    version (AWS CLI 2.9 ignores AWS_ENDPOINT_URL and endpoint_url: resolve decides)."""
     lines, ignored = endpoint_settings(environ, profile, services)
     if not lines:
         return Check("network.endpoints", OK, "no endpoint overrides: requests go to AWS")
+    if cli_reads_them is not None:
+        return Check(
+            "network.endpoints",
+            WARN,
+            f"endpoint overrides are set but AWS CLI {cli_reads_them} does not read them: "
+            "requests go to AWS's own endpoints",
+            tuple(lines),
+            "pass --endpoint-url on the command line, or upgrade the CLI (configured "
+            "endpoints: 2.13.0 / 1.29.0); remove the settings if AWS is what you want",
+        )
     if ignored:
         return Check(
             "network.endpoints",

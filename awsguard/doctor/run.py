@@ -230,10 +230,15 @@ def run_doctor(
         services = files.services if files is not None else {}
         endpoint = res.endpoint_url if res is not None else None
         acknowledged = situation.conflict_action("endpoint-override") == "off"
+        from ..resolve import cli_honours
+
+        ignored_by_cli = None
+        if not cli_honours("configured-endpoints", situation.cli_major, situation.cli_version):
+            ignored_by_cli = situation.cli_version or f"v{situation.cli_major}"
         return [
             check_proxy(environ, endpoint),
             check_ca_bundle(environ, profile),
-            check_endpoints(environ, profile, services, acknowledged),
+            check_endpoints(environ, profile, services, acknowledged, ignored_by_cli),
             check_fips_dualstack(environ, profile),
         ]
 

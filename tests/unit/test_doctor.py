@@ -418,6 +418,13 @@ def test_endpoint_override_warns_unless_ignored_or_acknowledged() -> None:
     assert doctor.check_endpoints({}, {}, {}).status == OK
 
 
+def test_endpoint_overrides_a_cli_version_does_not_read_are_named() -> None:
+    check = doctor.check_endpoints({"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, {}, {},
+                                   cli_reads_them="2.9.19")
+    assert check.status == WARN
+    assert "AWS CLI 2.9.19 does not read them" in check.summary and "--endpoint-url" in check.fix
+
+
 def test_services_section_endpoints_are_listed() -> None:
     profile = {"services": "local"}
     services = {"local": {"sts": {"endpoint_url": "http://localhost:4566"}}}
