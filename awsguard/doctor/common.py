@@ -9,7 +9,7 @@ from typing import Any
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ..resolve import mask_key as resolve_mask_key
+from ..redact import mask_key as redact_mask_key
 
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
@@ -141,8 +141,8 @@ def _guard(ids: Iterable[str], step: Callable[[], list[Check]]) -> list[Check]:
 
 
 def mask_key(key: str | None) -> str:
-    """resolve.mask_key, with "" for no key (doctor prints strings)."""
-    return (resolve_mask_key(key) or "…") if key else ""
+    """redact.mask_key, with "" for no key (doctor prints strings)."""
+    return (redact_mask_key(key) or "…") if key else ""
 
 
 def mask_url(url: str) -> str:
