@@ -233,8 +233,71 @@ def _group(opts: list[str], options: dict) -> list[list[str]]:
     return groups
 
 
+DUMMY = {
+    "string": "x1",
+    "integer": "3",
+    "long": "4",
+    "float": "1.5",
+    "double": "2.5",
+    "timestamp": "2020-01-01T00:00:00Z",
+    "blob": "eA==",
+    "list:string": ["a1", "b2"],
+    "list:integer": ["1", "2"],
+    "list:structure": ["[]"],
+    "structure": ["{}"],
+    "map": ["{}"],
+}
+
+
+def _dummy(opt) -> list[str] | None:
+    """Words that give `opt` a value the CLI accepts without knowing the API."""
+    if opt.nargs == 0:
+        return []
+    base = (opt.shape or "string").split("|")[0]
+    value = DUMMY.get(base)
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return value if opt.nargs in ("*", "+") else value[:1]
+    if opt.choices:
+        return [opt.choices[0]]
+    return [value]
+
+
+def random_operation(rng: random.Random, major: int, services: list[str]) -> list[str] | None:
+    """Any operation of any service, its required options filled, a few optional ones."""
+    service = rng.choice(services)
+    table = cliargs.load(major, service)
+    node = table.get(service) if table else None
+    if node is None or node.kind != "svc" or not node.children:
+        return None
+    op = rng.choice(node.children)
+    op_node = table.get(f"{service} {op}")
+    if op_node is None or op_node.kind != "op":
+        return None
+    words = [service, op]
+    chosen = [o for o in op_node.options.values() if o.required]
+    optional = [o for o in op_node.options.values() if not o.required and o.member]
+    chosen += rng.sample(optional, min(len(optional), rng.randint(0, 3)))
+    seen = set()
+    for opt in chosen:
+        if opt.dest in seen:
+            continue
+        seen.add(opt.dest)
+        value = _dummy(opt)
+        if value is None:
+            if opt.required:
+                return None
+            continue
+        words.append(opt.name)
+        words.extend(value)
+    return words
+
+
 def generate(major: int, count: int, seed: int) -> list[list[str]]:
     rng = random.Random(seed)
+    main = cliargs.load(major, "_global").get("")
+    services = sorted(rng.sample([c for c in main.children if c not in ("s3", "configure")], 40))
     cases: list[list[str]] = [
         ["--p", "prod", "s3", "rb", "s3://b", "--force"],
         ["s3", "sync", "d", "s3://b", "--dele"],
@@ -281,8 +344,36 @@ def generate(major: int, count: int, seed: int) -> list[list[str]]:
         ["s3", "rb", "--force", "s3://b"],
         ["--output", "yaml", "sts", "get-caller-identity"],
     ]
+    cases += [
+        ["ec2", "modify-image-attribute", "--cli-input-j", "file://in.json"],
+        [
+            "ec2",
+            "modify-image-attribute",
+            "--cli-input-json",
+            "file://in.json",
+            "--image-id",
+            "ami-9",
+        ],
+        ["ec2", "modify-image-attribute", "--cli-input-json=file://in.json"],
+        [
+            "ec2",
+            "modify-image-attribute",
+            "--image-id",
+            "ami-1",
+            "--launch-permission",
+            "file://missing.json",
+        ],
+        ["ec2", "terminate-instances", "--instance-ids", "i-1", "--generate-cli-skeleton"],
+        ["ec2", "terminate-instances", "--gen", "input"],
+    ]
     while len(cases) < count:
-        base, extra = rng.choice(BASES)
+        if rng.random() < 0.35:
+            words = random_operation(rng, major, services)
+            if words is None:
+                continue
+            base, extra = words[:2], words[2:]
+        else:
+            base, extra = rng.choice(BASES)
         options = _options_of(major, base)
         groups = _group(list(extra), options)
         rng.shuffle(groups)
@@ -480,7 +571,16 @@ def _differential(python: str, major: int, count: int, seed: int, tmp_path: Path
                 failures.append(f"aws {' '.join(argv)}: {w}")
     finally:
         os.chdir(here)
+    helps = sum(1 for r in results if r["help"])
+    errors = sum(
+        1 for r in results if not r["calls"] and not r["help"] and r["rc"] not in (0, None)
+    )
+    print(
+        f"v{major}: {len(cases)} lines, {calls} calling, {helps} help, {errors} rejected, {problems} unsure"
+    )
     assert not failures, f"{len(failures)} of {len(cases)} differ:\n" + "\n".join(failures[:40])
+    # the generated lines must exercise every outcome, or this test proves little
+    assert calls > len(cases) // 3 and helps >= 10 and errors >= 30
     # failing closed is allowed, but not as a way of passing this test
     assert problems <= max(5, calls // 20), f"{problems} of {calls} calling lines were unsure"
 
