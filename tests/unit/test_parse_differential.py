@@ -544,9 +544,8 @@ def compare(argv: list[str], inv, oracle: dict, major: int) -> list[str]:
         wrong.append("the CLI printed its version, awsguard did not see --version")
     usage = any(m in oracle["err"] for m in USAGE_MARKS) and oracle["rc"] not in (0, None)
     if usage and not inv.cli_error and inv.problem is None and not inv.is_help:
-        wrong.append(
-            f"the CLI rejected the line ({oracle['err'].strip().splitlines()[-1][:120]}), awsguard did not"
-        )
+        said = oracle["err"].strip().splitlines()[-1][:120]
+        wrong.append(f"the CLI rejected the line ({said}), awsguard did not")
     # (help seen where the CLI failed anyway, e.g. on a bad --query value, is harmless)
     if inv.is_help and not oracle["help"] and inv.problem is None and oracle["rc"] == 0:
         wrong.append("awsguard saw help, the CLI did not show help")
@@ -575,9 +574,8 @@ def _differential(python: str, major: int, count: int, seed: int, tmp_path: Path
     errors = sum(
         1 for r in results if not r["calls"] and not r["help"] and r["rc"] not in (0, None)
     )
-    print(
-        f"v{major}: {len(cases)} lines, {calls} calling, {helps} help, {errors} rejected, {problems} unsure"
-    )
+    counts = f"{calls} calling, {helps} help, {errors} rejected, {problems} unsure"
+    print(f"v{major}: {len(cases)} lines, {counts}")
     assert not failures, f"{len(failures)} of {len(cases)} differ:\n" + "\n".join(failures[:40])
     # the generated lines must exercise every outcome, or this test proves little
     assert calls > len(cases) // 3 and helps >= 10 and errors >= 30
