@@ -293,9 +293,9 @@ def _auto_prompt_session(env, args) -> tuple[bytes, int]:
     child.send("\x1b[1;1R")
     child.expect_exact(b"--cli-input-json", timeout=60)
     time.sleep(0.5)
-    for _ in range(5):
+    for _ in range(10):
         child.send("\r")
-        if child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=5) == 0:
+        if child.expect([pexpect.EOF, pexpect.TIMEOUT], timeout=2) == 0:
             break
     child.close()
     out = child.before.rsplit(b"\x1b[?2004l", 1)[-1]
