@@ -26,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from .sessions import ChildCredentials
+from .timefmt import format_time
 
 PATH = "/awsguard/credentials"
 # Credentials that never expire (a long-term key) are served with an Expiration this far
@@ -38,10 +39,6 @@ SERVE_AT_LEAST = 16 * 60
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class CredentialsServer:
@@ -79,7 +76,7 @@ class CredentialsServer:
             "SecretAccessKey": creds.secret_access_key,
             # botocore and the JS SDK require the field; an empty token is not sent.
             "Token": creds.session_token or "",
-            "Expiration": _iso(expiration),
+            "Expiration": format_time(expiration),
         }
 
     def _short(self, creds: ChildCredentials) -> bool:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from . import sessions
+from . import sessions, timefmt
 from .envfacts import in_ci
 from .errors import EXIT_REFUSED, AwsguardError
 from .sessions import ChildCredentials
@@ -168,12 +168,9 @@ def _env_credentials(environ: Mapping[str, str]) -> ChildCredentials:
     expiration = None
     raw = environ.get("AWS_CREDENTIAL_EXPIRATION")
     if raw:
-        from .vault import parse_time
+        from .timefmt import parse_time
 
-        try:
-            expiration = parse_time(raw)
-        except ValueError:
-            expiration = None
+        expiration = parse_time(raw)
     return ChildCredentials(
         profile="env",
         source="env",
@@ -283,7 +280,7 @@ def describe(identity: Mapping[str, Any], creds: ChildCredentials, now: datetime
     now = now or _utcnow()
     lasts = "long-term key"
     if creds.expiration is not None:
-        left = sessions.duration_text((creds.expiration - now).total_seconds())
+        left = timefmt.remaining((creds.expiration - now).total_seconds())
         local = creds.expiration.astimezone().strftime("%H:%M %Z")
         lasts = f"valid until {local} ({left} left)"
     return (

@@ -665,4 +665,3 @@ def sessions_to_forget(
     return chosen
 
 
-duration_text = timefmt.remaining  # handout.py still imports it from here; use timefmt

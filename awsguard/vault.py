@@ -49,11 +49,6 @@ def mask(access_key_id: str) -> str:
     return mask_key(access_key_id) or ""
 
 
-# The index's timestamps: timefmt's one format. `parse_time` here raises on a bad value
-# (a corrupt index entry), unlike timefmt.parse_time; kept for handout.py's import.
-parse_time = require_time
-
-
 @record(frozen=True)
 class LongTermKey:
     access_key_id: str

@@ -15,7 +15,7 @@ from fixtures.keyring import (
     write_mfa_process,
 )
 
-from awsguard import awsconfig, sessions, vault
+from awsguard import awsconfig, sessions, timefmt, vault
 from awsguard.errors import EXIT_REFUSED, AwsguardError
 
 
@@ -361,9 +361,9 @@ def test_logout_of_a_profile_forgets_its_mfa_session_and_the_roles_made_from_it(
 
 
 def test_the_time_left_reads_in_hours_and_minutes() -> None:
-    assert sessions.duration_text(3 * 3600 + 25 * 60) == "3h25m"
-    assert sessions.duration_text(125) == "2m05s"
-    assert sessions.duration_text(0) == "expired"
+    assert timefmt.remaining(3 * 3600 + 25 * 60) == "3h25m"
+    assert timefmt.remaining(125) == "2m05s"
+    assert timefmt.remaining(0) == "expired"
 
 
 def test_now_in_the_past_is_not_required_for_a_fresh_session(world: dict, tmp_path: Path) -> None:
