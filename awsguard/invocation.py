@@ -283,6 +283,34 @@ def _naive(argv: tuple[str, ...]) -> Invocation:
     )
 
 
+def _plain_ini(text: str) -> dict[str, dict[str, str]] | None:
+    """An alias file as configparser.RawConfigParser reads it, for the plain files
+    people write (`[section]`, `name = value`, `#`/`;` comments); None for anything
+    else, which then goes to configparser itself. Saves the shim importing it (and re)."""
+    if any(c in text for c in "\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"):
+        return None  # line breaks for str.splitlines that a file's lines do not have
+    sections: dict[str, dict[str, str]] = {}
+    current: dict[str, str] | None = None
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or stripped[0] in "#;":
+            continue
+        if line[0] in " \t" or stripped[0] == "[" and not stripped.endswith("]"):
+            return None
+        if stripped[0] == "[":
+            name = stripped[1:-1]
+            if not name or name == "DEFAULT" or name in sections or "]" in name:
+                return None
+            current = sections[name] = {}
+            continue
+        key, eq, value = line.partition("=")
+        key = key.strip().lower()
+        if not eq or not key or ":" in key or current is None or key in current:
+            return None
+        current[key] = value.strip()
+    return sections
+
+
 class _Parse:
     """One run of the mirrored CLI parser over one argv."""
 
@@ -597,28 +625,43 @@ class _Parse:
         if not stat.S_ISREG(st.st_mode) or st.st_size > _ALIAS_FILE_LIMIT:
             self.note(f"the CLI alias file {path} is not a regular file awsguard can read")
             return {}, set()
+        try:
+            with open(path, "rb") as f:
+                raw = f.read(_ALIAS_FILE_LIMIT + 1)
+            text = raw.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            self.note(f"the CLI alias file {path} cannot be read: {err}")
+            return {}, set()
+        sections = _plain_ini(text)
+        if sections is None:
+            sections = self.configparser_ini(path, text)
+            if sections is None:
+                return {}, set()
+        toplevel = dict(sections.get("toplevel", {}))
+        commands: set[str] = set()
+        for section, values in sections.items():
+            parts = section.split()
+            if parts and parts[0] == "command" and len(parts) > 1 and values:
+                commands.add(parts[1])
+        return toplevel, commands
+
+    def configparser_ini(self, path: str, text: str) -> dict[str, dict[str, str]] | None:
+        """The alias file through configparser itself (what botocore's raw_config_parse
+        uses), for files _plain_ini does not vouch for: continuation lines, `:`, DEFAULT."""
         import configparser
 
         cp = configparser.RawConfigParser()
         try:
-            with open(path, encoding="utf-8") as f:
-                cp.read_file(f, path)
-        except (OSError, UnicodeDecodeError, configparser.Error) as err:
+            cp.read_string(text, path)
+        except configparser.Error as err:
             self.note(f"the CLI alias file {path} cannot be read: {str(err).splitlines()[0]}")
-            return {}, set()
-        toplevel: dict[str, str] = {}
-        sections: set[str] = set()
-        for section in cp.sections():
-            if section == "toplevel":
-                for name in cp.options(section):
-                    toplevel[name] = cp.get(section, name).strip()
-            elif section.startswith("command "):
-                parts = section.split()
-                if len(parts) > 1 and cp.options(section):
-                    sections.add(parts[1])
-        return toplevel, sections
+            return None
+        return {s: {k: cp.get(s, k).strip() for k in cp.options(s)} for s in cp.sections()}
 
     def split_alias(self, name: str, value: str) -> list[str]:
+        if value.isascii() and not any(c in value for c in "'\"\\\x0b\x0c\x1c\x1d\x1e\x1f"):
+            # without quotes or backslashes, shlex.split is a split on ' \t\r\n'
+            return value.split()
         import shlex
 
         try:

@@ -201,6 +201,33 @@ def test_alias_file_from_home(tmp_path: Path):
     assert (inv.service, inv.operation) == ("s3", "rb") and "--force" in inv.options
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[toplevel]\nwipe = s3 rb s3://b --force\n# c\n; c\n\n[command ec2]\nx = y\n",
+        "[toplevel]\nA = s3 ls # not a comment\nb=  s3  ls  \n",
+        "[toplevel]\nwipe = s3 rb\n  --force\n",  # continuation: configparser's own reading
+        "[toplevel]\nw: s3 ls\n",
+        "[toplevel]\nw = a\nw = b\n",  # duplicate: configparser's error
+        "[DEFAULT]\nw = s3 ls\n[toplevel]\n",
+    ],
+)
+def test_plain_alias_files_read_as_configparser_reads_them(text: str):
+    import configparser
+
+    from awsguard.invocation import _plain_ini
+
+    plain = _plain_ini(text)
+    cp = configparser.RawConfigParser()
+    try:
+        cp.read_string(text)
+    except configparser.Error:
+        assert plain is None
+        return
+    expected = {s: {k: cp.get(s, k).strip() for k in cp.options(s)} for s in cp.sections()}
+    assert plain is None or plain == expected
+
+
 def test_unreadable_alias_file_is_a_problem(tmp_path: Path):
     (tmp_path / ".aws" / "cli" / "alias").mkdir(parents=True)
     assert p("s3 ls", environ={"HOME": str(tmp_path)}).problem
