@@ -7,6 +7,11 @@ import json
 import os
 from typing import Any
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..rules import Config
+    from ..situation import Situation
+
 NAME = "config"
 HELP = "show the effective confirmation rules and where each one comes from"
 DESCRIPTION = """\
@@ -35,7 +40,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def describe(config: Any) -> dict[str, Any]:
+def describe(config: Config) -> dict[str, Any]:
     from ..rules import CONFLICT_ACTIONS, DEFAULT_CONFLICT_ACTION, RISKS
 
     return {
@@ -72,7 +77,7 @@ def describe(config: Any) -> dict[str, Any]:
     }
 
 
-def _decision_for(situation: Any) -> dict[str, Any]:
+def _decision_for(situation: Situation) -> dict[str, Any]:
     from ..risk import classify
 
     classification = classify(situation.invocation)

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 
 from ..redact import mask_key as redact_mask_key
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..situation import Situation
+
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "fail", "skip"
 STATUSES = (OK, WARN, FAIL, SKIP)
@@ -95,7 +99,7 @@ class Report:
         return out
 
 
-def situation_dict(situation: Any) -> dict[str, object]:
+def situation_dict(situation: Situation) -> dict[str, object]:
     """What doctor stood for, in whoami's words: the same keys, the same conflicts."""
     try:
         res = situation.resolution

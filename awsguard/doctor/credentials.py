@@ -11,6 +11,12 @@ from typing import Any
 
 from .common import Check, FAIL, OK, STS_TIMEOUT_SECONDS, WARN
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..awsconfig import AwsFiles
+    from ..invocation import Invocation
+    from ..resolve import Resolution
+
 
 # --- 5. credentials alive (STS GetCallerIdentity) -----------------------------------------
 
@@ -32,7 +38,7 @@ class StsProbe:
 
 
 def probe_sts(
-    invocation: Any, res: Any, files: Any, environ: Mapping[str, str]
+    invocation: Invocation, res: Resolution, files: AwsFiles, environ: Mapping[str, str]
 ) -> StsProbe:
     """GetCallerIdentity with exactly the credentials, region and endpoint the CLI would use.
 
@@ -184,7 +190,7 @@ def run_with_deadline(step: Callable[[], Any], seconds: float, what: str) -> Any
     return outcome.get("value")
 
 
-def check_credentials_alive(probe: StsProbe, res: Any, diagnosis: Any = None) -> Check:
+def check_credentials_alive(probe: StsProbe, res: Resolution, diagnosis: Any = None) -> Check:
     """`diagnosis` is explain.diagnose()'s answer for a refused call, when there is one."""
     target = probe.endpoint or f"STS in {probe.region}"
     if probe.ok and probe.identity:
@@ -332,7 +338,7 @@ def _render_diagnosis(diagnosis: Any) -> list[str]:
         return [f"category: {getattr(diagnosis, 'category', '?')}"]
 
 
-def diagnose_probe(probe: StsProbe, res: Any, skew: float | None) -> Any:
+def diagnose_probe(probe: StsProbe, res: Resolution, skew: float | None) -> Any:
     from .. import explain
 
     context = explain.DiagnosisContext(

@@ -9,11 +9,15 @@ from typing import Any
 from ..timefmt import format_time, parse_time, time_left
 from .common import Check, EXPIRY_WARN_SECONDS, FAIL, OK, SKIP, WARN
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..resolve import Resolution
+
 
 # --- 6. expiry -----------------------------------------------------------------------------
 
 
-def _env_renew(res: Any) -> str:
+def _env_renew(res: Resolution) -> str:
     return (
         "get fresh credentials from wherever they were exported (for a profile: "
         "`eval \"$(aws configure export-credentials --profile PROFILE --format env)\"`), "
@@ -22,7 +26,7 @@ def _env_renew(res: Any) -> str:
     )
 
 
-def check_env_expiry(environ: Mapping[str, str], res: Any, now: datetime) -> Check:
+def check_env_expiry(environ: Mapping[str, str], res: Resolution, now: datetime) -> Check:
     raw = environ.get("AWS_CREDENTIAL_EXPIRATION", "")
     in_use = res is not None and res.source == "env"
     if not environ.get("AWS_ACCESS_KEY_ID"):

@@ -10,6 +10,10 @@ from typing import Any
 
 from .common import Check, FAIL, OK, WARN, mask_key
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..awsconfig import AwsFiles
+
 
 # --- 4. files ------------------------------------------------------------------------------
 
@@ -67,7 +71,7 @@ def check_permissions(config: FileFacts, credentials: FileFacts) -> Check:
     return Check("files.permissions", worst, summary, tuple(line for _, line in wide), fix)
 
 
-def check_plaintext_keys(files: Any) -> Check:
+def check_plaintext_keys(files: AwsFiles) -> Check:
     found = []
     for source, path in (
         (files.credentials_profiles, files.credentials_path),

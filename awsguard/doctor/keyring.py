@@ -10,6 +10,10 @@ from typing import Any
 
 from .common import Check, FAIL, KEYRING_SERVICE, OK, WARN, _oneline
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..situation import Situation
+
 
 # --- 9. the keyring ------------------------------------------------------------------------
 
@@ -63,7 +67,7 @@ def _keyring_paragraph(vault: Any, detail: str) -> str:
     return f"no usable OS keyring: {detail}."
 
 
-def keyring_needed(situation: Any) -> str | None:
+def keyring_needed(situation: Situation) -> str | None:
     """Why this setup needs the OS keyring; None when nothing in it does (no key or
     session in awsguard's vault, no imported profile, no profile whose sessions
     awsguard manages)."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from .common import Check, FAIL, OK, WARN
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..resolve import Resolution
 
 
 # --- 3. profile and region -----------------------------------------------------------------
@@ -22,7 +25,7 @@ def closest_profiles(name: str, names: Iterable[str]) -> list[str]:
     return same_case + close
 
 
-def check_profile(res: Any, profile_names: list[str], imds_disabled: bool) -> list[Check]:
+def check_profile(res: Resolution, profile_names: list[str], imds_disabled: bool) -> list[Check]:
     origin = f"from {res.profile_from}" if res.profile_from != "default" else "the default"
     where = f"profile {res.profile} ({origin})"
     evidence: list[str] = []
@@ -95,7 +98,7 @@ def check_profile(res: Any, profile_names: list[str], imds_disabled: bool) -> li
 _REGION_SHAPE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 
-def check_region(res: Any) -> Check:
+def check_region(res: Resolution) -> Check:
     no_region = next((c for c in res.conflicts if c.code == "no-region"), None)
     if not res.region:
         why = no_region.message if no_region else f"no region for profile {res.profile}"

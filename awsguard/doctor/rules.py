@@ -4,16 +4,20 @@ write commands.
 
 from __future__ import annotations
 
-from typing import Any
 
 from .common import Check, FAIL, OK
 from .credentials import _short
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..rules import Config
+    from ..resolve import Resolution
 
 
 # --- 10. confirmation rules ----------------------------------------------------------------
 
 
-def rules_line(config: Any, res: Any, profile: str, account: str | None) -> Check:
+def rules_line(config: Config, res: Resolution, profile: str, account: str | None) -> Check:
     """What destructive / permissions / write / read commands will need, for this profile
     and account, from awsguard's config (rules.Config, the Situation's)."""
     if config.error is not None:

@@ -37,6 +37,12 @@ from .rules import rules_line
 from .shim import ShimFacts, check_shim, gather_shim
 from .sso import check_sso, gather_sso_tokens
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..awsconfig import AwsFiles
+    from ..invocation import Invocation
+    from ..resolve import Resolution
+
 
 # --- putting it together -------------------------------------------------------------------
 
@@ -81,15 +87,15 @@ def run_doctor(
     )
     report.situation = situation
 
-    files: Any = None
+    files: AwsFiles | None = None
     files_error: str | None = None
     try:
         files = situation.files
     except Exception as err:  # noqa: BLE001
         files_error = _oneline(err)
 
-    invocation: Any = None
-    res: Any = None
+    invocation: Invocation | None = None
+    res: Resolution | None = None
     res_error: str | None = None
     try:
         if files is None:

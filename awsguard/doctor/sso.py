@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from ..timefmt import parse_time, time_left
 from .common import Check, EXPIRY_WARN_SECONDS, FAIL, OK, SKIP, WARN
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..resolve import Resolution
 
 
 @dataclass(frozen=True)
@@ -41,14 +44,14 @@ def gather_sso_tokens(home: str) -> list[SsoToken]:
     return found
 
 
-def _sso_profile(res: Any) -> str:
+def _sso_profile(res: Resolution) -> str:
     if res.source != "sso" and res.base_source == "sso" and res.base_profile:
         return res.base_profile
     return res.profile
 
 
 def check_sso(
-    tokens: list[SsoToken], res: Any, wanted: Path | None, now: datetime
+    tokens: list[SsoToken], res: Resolution, wanted: Path | None, now: datetime
 ) -> Check:
     uses_sso = res is not None and "sso" in (res.source, res.base_source)
     login = "aws sso login"
