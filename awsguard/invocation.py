@@ -363,6 +363,16 @@ class _Parse:
                 f"the installed CLI may know it)"
             )
 
+    def check_spelling(self, word: str, canonical: str) -> None:
+        """An abbreviation resolved with tables of another CLI version: that version may
+        have an option that makes it mean something else (or nothing)."""
+        typed = word.split("=", 1)[0]
+        if typed != canonical and self.version is not None and self.version != self.table_version:
+            self.note(
+                f"`{typed}` read as {canonical} with awsguard's tables of AWS CLI "
+                f"{self.table_version}; the installed CLI is {self.version}"
+            )
+
     # --- the levels --------------------------------------------------------------------
 
     def run(self) -> Invocation:
@@ -423,6 +433,7 @@ class _Parse:
                 )
             for i in where:
                 self.owners[i] = f"<global:{name}>"
+            self.check_spelling(self.words[where[0]], name)
             if t.opt.nargs == 0:
                 self.flags.add(name)
                 if name == "--cli-auto-prompt":
@@ -537,6 +548,7 @@ class _Parse:
             for i in where:
                 self.owners[i] = canonical
             word = self.words[where[0]]
+            self.check_spelling(word, canonical)
             explicit = word.split("=", 1)[1] if "=" in word and word not in t.opt_names() else None
             self.name_words[where[0]] = (
                 f"{canonical}={explicit}" if explicit is not None else canonical

@@ -109,6 +109,12 @@ def test_unknown_option_is_the_clis_error_and_unsure_for_another_version():
     assert newer.cli_error and "tables" in newer.problem and newer.calls_aws
 
 
+def test_abbreviation_with_tables_of_another_version_is_unsure():
+    assert p("--p prod s3 rb s3://b --force", version="1.99.0").problem
+    assert p("--profile prod s3 rb s3://b --force", version="1.99.0").problem is None
+    assert p("--p prod s3 rb s3://b --fo").problem is None  # the tables' own version
+
+
 def test_unknown_operation_is_named_for_the_risk_stage():
     inv = p("ec2 delete-shiny-new-thing --id 1", version=None)
     assert (inv.service, inv.operation) == ("ec2", "delete-shiny-new-thing")
