@@ -390,7 +390,16 @@ def generate(major: int, count: int, seed: int) -> list[list[str]]:
             unit[0] = _mutate_option(rng, unit[0], options)
             if unit[0].startswith("--") and len(unit) == 2 and rng.random() < 0.2:
                 unit = [f"{unit[0]}={unit[1]}"]
+            r = rng.random()
+            if r < 0.03 and unit[0].startswith("--"):
+                words.extend(unit)  # given twice: argparse keeps the last
+            elif r < 0.05 and len(unit) == 1 and unit[0] in options and options[unit[0]].nargs == 0:
+                unit = [f"{unit[0]}=yes"]  # a flag with a value: the CLI's error
+            elif r < 0.07 and len(unit) == 2:
+                unit = [unit[0], rng.choice(["-5", "--p", "-x", "--", "help", "-"])]
             words.extend(unit)
+        if rng.random() < 0.04 and len(words) > 2 and words[-1].startswith("--"):
+            words.pop()  # an option whose value is missing, or a flag dropped
         r = rng.random()
         if r < 0.5:
             g = rng.choice(GLOBALS)
@@ -553,6 +562,7 @@ def compare(argv: list[str], inv, oracle: dict, major: int) -> list[str]:
 
 
 def _differential(python: str, major: int, count: int, seed: int, tmp_path: Path) -> None:
+    seed += int(os.environ.get("AWSGUARD_DIFF_SEED", "0"))  # explore other lines
     home, cwd = _world(tmp_path)
     cases = generate(major, count, seed)
     results = run_oracle(python, major, cases, home, cwd)
