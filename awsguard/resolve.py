@@ -1,22 +1,28 @@
 """Which credentials the AWS CLI is about to use, and why: botocore's provider chain, offline.
 
-`resolve()` walks the same steps, in the same order, as botocore's
-`create_credential_resolver` (botocore/credentials.py):
+`resolve()` walks the steps of botocore's `create_credential_resolver`
+(botocore/credentials.py), in the order `CHAIN` lists them:
 
     env  ->  assume-role  ->  assume-role-with-web-identity  ->  sso
          ->  shared-credentials-file  ->  login  ->  custom-process  ->  config-file
-         ->  container-role  ->  iam-role
+         ->  container-role  ->  (iam-role: what is left when nothing answers)
 
-with botocore's quirks: an explicit `--profile` takes the environment keys out of
-the chain (AWS_PROFILE does not); `role_arn` wins over static keys in the same
-profile unless the profile also has `web_identity_token_file`; a source profile
-is resolved through its own chain with the environment disabled. Nothing here
-makes a network call or imports botocore; the only files read besides the
-config and credentials files are the SSO token cache and the CLI's credential
-cache, for expiry and cached key ids.
+Each step is a provider: a small function that reads the environment and files it is
+handed and returns what it found, or None. Only `resolve()` writes the Resolution.
+botocore's quirks are kept: an explicit `--profile` takes the environment keys out of
+the chain (AWS_PROFILE does not); `role_arn` wins over static keys in the same profile
+unless the profile also has `web_identity_token_file`; a source profile is resolved
+through its own chain with the environment disabled. Nothing here makes a network call
+or imports botocore; the only files read besides the config and credentials files are
+the SSO token cache and the CLI's credential cache, for expiry and cached key ids.
 
-The conflict detectors at the end turn what the chain found into warnings with
-stable codes (see README.md, "Who the CLI will act as").
+Every value the views show is a `Setting`: the value, its kind and where it came from,
+as `aws configure list` prints them. The rules that differ between the CLI's major
+versions and releases (which variable names the profile or region, which settings a
+version reads at all: data/cli-settings.tsv) live in this module and nowhere else.
+
+The conflict detectors at the end (`DETECTORS`) turn what the chain found into
+warnings with stable codes (see README.md, "Who the CLI will act as").
 """
 
 from __future__ import annotations
@@ -31,7 +37,12 @@ from .timefmt import format_time, parse_time
 
 TYPE_CHECKING = False  # collections.abc imports `collections`: milliseconds per call
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Iterator, Mapping
+
+    # A provider: (context, profile name, environment disabled) -> what it found.
+    Provider = Callable[["_Context", str, bool], "_Found | None"]
+    # A detector yields (message, fix) for each problem of its kind it sees.
+    Findings = Iterator[tuple[str, str]]
 
 # Canonical names accepted in `credential_source` (botocore CanonicalNameCredentialSourcer).
 CREDENTIAL_SOURCES = ("Environment", "EcsContainer", "Ec2InstanceMetadata")
@@ -48,6 +59,19 @@ _CLIENT_NAMES = {
 
 
 @record(frozen=True)
+class Setting:
+    """A value and where it came from: a row of `aws configure list` (awscli's
+    ConfigValue). `kind` is option, env, config-file, default, cli-cache or sso-cache
+    (for credentials: the botocore method); `location` names the option, variable,
+    file or section that holds it. `value` is None for a setting that is present but
+    empty (`AWS_REGION=`)."""
+
+    value: str | None
+    kind: str
+    location: str | None = None
+
+
+@record(frozen=True)
 class Conflict:
     code: str
     message: str
@@ -59,28 +83,50 @@ class Conflict:
         return {"code": self.code, "message": self.message, "fix": self.fix}
 
 
+def _from_label(setting: Setting | None) -> str | None:
+    """The one-word origin the JSON has always carried (`region_from`, `endpoint_url_from`):
+    the option or variable, `profile` for the profile's own key, or the [services] block."""
+    if setting is None:
+        return None
+    if setting.kind == "config-file" and not (setting.location or "").startswith("[services"):
+        return "profile"
+    return setting.location
+
+
+_EXPIRY_LABELS = {"cli-cache": "CLI credential cache ", "sso-cache": "SSO token cache "}
+
+# whoami --json's keys, in the order they have always had.
+_JSON_KEYS = (
+    "cli_major", "profile", "profile_from", "cli_version", "source", "source_reason",
+    "source_location", "access_key_id", "region", "region_from", "region_location",
+    "expires_at", "expires_from", "endpoint_url", "endpoint_url_from", "sts_endpoint_url",
+    "sts_endpoint_url_from", "ignored_settings", "sso_refreshable", "role_arn",
+    "source_profile", "credential_source", "role_chain", "base_source", "base_profile",
+    "base_access_key_id", "mfa_serial", "duration_seconds", "role_session_name",
+    "external_id", "web_identity_token_file", "sso_start_url", "sso_session", "sso_region",
+    "sso_account_id", "sso_role_name", "credential_process", "has_session_token", "error",
+    "file_problems",
+)
+
+
 @record
 class Resolution:
     cli_major: int
-    profile: str
-    profile_from: str  # --profile | AWS_PROFILE | AWS_DEFAULT_PROFILE | default
+    # --profile (option), AWS_PROFILE / AWS_DEFAULT_PROFILE (env), or default.
+    profile_setting: Setting
     # The real CLI's exact version (None: unknown, the newest of cli_major assumed).
     cli_version: str | None = None
-    source: str | None = None
+    # The winning credentials: the masked key id (None until the call), the botocore
+    # method as the kind, and the env var names or file that hold them. None: no source.
+    credentials: Setting | None = None
     source_reason: str = ""
-    # Where the winning credentials live: env var names or a file path.
-    source_location: str | None = None
-    access_key_id: str | None = None  # masked
-    region: str | None = None
-    region_from: str | None = None  # --region | AWS_REGION | AWS_DEFAULT_REGION | profile
-    region_location: str | None = None
-    expires_at: str | None = None
-    expires_from: str | None = None
-    endpoint_url: str | None = None
-    endpoint_url_from: str | None = None
-    # Where STS (awsguard's identity lookup, its sessions) goes for this setup.
-    sts_endpoint_url: str | None = None
-    sts_endpoint_url_from: str | None = None
+    region_setting: Setting | None = None
+    expiry: Setting | None = None
+    # Where the command's own client sends requests (None: AWS's endpoint).
+    endpoint_setting: Setting | None = None
+    # Where STS and IAM go for this setup: awsguard's identity lookup, its sessions.
+    sts_endpoint_setting: Setting | None = None
+    iam_endpoint_setting: Setting | None = None
     # Settings present in the environment or profile that this CLI version ignores.
     ignored_settings: list[str] = field(default_factory=list)
     # An expired sso-session token the CLI will refresh by itself (refresh token cached).
@@ -93,7 +139,6 @@ class Resolution:
     # For assume-role: how the first credentials of the chain are found.
     base_source: str | None = None
     base_profile: str | None = None
-    base_access_key_id: str | None = None  # masked
     mfa_serial: str | None = None
     duration_seconds: int | None = None
     role_session_name: str | None = None
@@ -114,14 +159,85 @@ class Resolution:
     raw_access_key_id: str | None = field(default=None, repr=False)
     raw_base_access_key_id: str | None = field(default=None, repr=False)
 
+    # --- the values as plain fields, for the views (derived, never stored twice) ---------
+
+    @property
+    def profile(self) -> str:
+        return self.profile_setting.value or ""
+
+    @property
+    def profile_from(self) -> str:
+        """--profile | AWS_PROFILE | AWS_DEFAULT_PROFILE | default"""
+        return self.profile_setting.location or "default"
+
+    @property
+    def source(self) -> str | None:
+        return self.credentials.kind if self.credentials is not None else None
+
+    @property
+    def source_location(self) -> str | None:
+        return self.credentials.location if self.credentials is not None else None
+
+    @property
+    def access_key_id(self) -> str | None:  # masked
+        return self.credentials.value if self.credentials is not None else None
+
+    @property
+    def base_access_key_id(self) -> str | None:  # masked
+        return mask_key(self.raw_base_access_key_id)
+
+    @property
+    def region(self) -> str | None:
+        return self.region_setting.value if self.region_setting is not None else None
+
+    @property
+    def region_from(self) -> str | None:
+        """--region | AWS_REGION | AWS_DEFAULT_REGION | profile"""
+        return _from_label(self.region_setting)
+
+    @property
+    def region_location(self) -> str | None:
+        """The file holding the profile's region."""
+        setting = self.region_setting
+        return setting.location if setting is not None and setting.kind == "config-file" else None
+
+    @property
+    def expires_at(self) -> str | None:
+        return self.expiry.value if self.expiry is not None else None
+
+    @property
+    def expires_from(self) -> str | None:
+        if self.expiry is None:
+            return None
+        return _EXPIRY_LABELS.get(self.expiry.kind, "") + (self.expiry.location or "")
+
+    @property
+    def endpoint_url(self) -> str | None:
+        return self.endpoint_setting.value if self.endpoint_setting is not None else None
+
+    @property
+    def endpoint_url_from(self) -> str | None:
+        return _from_label(self.endpoint_setting)
+
+    @property
+    def sts_endpoint_url(self) -> str | None:
+        setting = self.sts_endpoint_setting
+        return setting.value if setting is not None else None
+
+    @property
+    def sts_endpoint_url_from(self) -> str | None:
+        return _from_label(self.sts_endpoint_setting)
+
+    @property
+    def iam_endpoint_url(self) -> str | None:
+        setting = self.iam_endpoint_setting
+        return setting.value if setting is not None else None
+
     def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {}
-        for name in self.__record_fields__:
-            if name in ("raw_access_key_id", "raw_base_access_key_id", "conflicts"):
-                continue
-            out[name] = getattr(self, name)
+        out: dict[str, object] = {name: getattr(self, name) for name in _JSON_KEYS}
         out["role_chain"] = list(self.role_chain)
         out["ignored_settings"] = list(self.ignored_settings)
+        out["file_problems"] = list(self.file_problems)
         out["conflicts"] = [c.as_dict() for c in self.conflicts]
         return out
 
@@ -143,7 +259,8 @@ def format_conflict_line(conflict: Conflict) -> str:
 
 
 # ---------------------------------------------------------------------------
-# What the real CLI's version honours (data/cli-settings.tsv, with citations)
+# What the real CLI's version reads: the rules that differ by major version and release
+# (data/cli-settings.tsv, with citations). Every view asks here.
 
 _SETTINGS: dict[str, tuple[str, str]] = {}
 
@@ -177,8 +294,50 @@ def cli_honours(setting: str, cli_major: int, cli_version: str | None = None) ->
     return cli_version is None or _version_tuple(cli_version) >= _version_tuple(first)
 
 
+def profile_vars(cli_major: int) -> tuple[str, ...]:
+    """The variables that name the profile, first match wins: botocore (CLI v1) reads
+    AWS_DEFAULT_PROFILE first; the CLI v2 reads AWS_PROFILE first."""
+    if cli_major == 1:
+        return ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
+    return ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+
+
+def region_vars(cli_major: int, cli_version: str | None = None) -> tuple[str, ...]:
+    """The variables that name the region, first match wins: botocore 1.x reads
+    AWS_DEFAULT_REGION only; the CLI v2 reads AWS_REGION first."""
+    if cli_honours("AWS_REGION", cli_major, cli_version):
+        return ("AWS_REGION", "AWS_DEFAULT_REGION")
+    return ("AWS_DEFAULT_REGION",)
+
+
+def session_vars(cli_major: int, cli_version: str | None = None) -> dict[str, tuple]:
+    """botocore Session `session_vars` that read the profile and region the way this CLI
+    does, for awsguard's own calls "as the CLI would" (clisession, doctor)."""
+    return {
+        "profile": (None, list(profile_vars(cli_major)), None, None),
+        "region": ("region", list(region_vars(cli_major, cli_version)), None, None),
+    }
+
+
 # ---------------------------------------------------------------------------
-# The chain, step by step
+# The providers. Each reads what it is handed and returns what it found (or None);
+# none of them writes anything outside the _Found it returns.
+
+
+@record
+class _Context:
+    environ: Mapping[str, str]
+    files: AwsFiles
+    now: datetime
+    cli_major: int
+    cli_version: str | None = None
+
+    @property
+    def home(self) -> str:
+        return self.environ.get("HOME") or os.path.expanduser("~")
+
+    def honours(self, setting: str) -> bool:
+        return cli_honours(setting, self.cli_major, self.cli_version)
 
 
 @record
@@ -188,22 +347,16 @@ class _Found:
     location: str | None = None
     key: str | None = None
     has_token: bool = False
-    expires_at: str | None = None
-    expires_from: str | None = None
+    expiry: Setting | None = None
     error: str | None = None
     profile: str | None = None
-
-
-@record
-class _Context:
-    environ: Mapping[str, str]
-    files: AwsFiles
-    now: datetime
-    res: Resolution
-
-    @property
-    def home(self) -> str:
-        return self.environ.get("HOME") or os.path.expanduser("~")
+    # Resolution fields this provider read from its profile (role_arn, sso_*, ...).
+    facts: dict[str, object] = field(default_factory=dict)
+    # Settings this CLI version does not read, met on the way.
+    ignored: list[str] = field(default_factory=list)
+    # assume-role: what the role is assumed with (the next role of the chain, or the
+    # provider that found the first credentials).
+    inner: _Found | None = None
 
 
 def _present(environ: Mapping[str, str], name: str) -> bool:
@@ -228,13 +381,24 @@ def _env_credentials(ctx: _Context, why: str) -> _Found | None:
     expiry = environ.get("AWS_CREDENTIAL_EXPIRATION", "")
     if expiry:
         moment = parse_time(expiry)
-        found.expires_at = format_time(moment) if moment else expiry
-        found.expires_from = "AWS_CREDENTIAL_EXPIRATION"
+        found.expiry = Setting(
+            format_time(moment) if moment else expiry, "env", "AWS_CREDENTIAL_EXPIRATION"
+        )
+    return found
+
+
+def _env(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
+    """EnvProvider; an explicit --profile takes it out of the chain."""
+    if disable_env:
+        return None
+    found = _env_credentials(ctx, "AWS_ACCESS_KEY_ID is set")
+    if found is not None:
+        found.location = "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"
     return found
 
 
 def _static_from_file(
-    ctx: _Context, section: Mapping[str, ConfigValue], source: str, path: Path, profile: str
+    section: Mapping[str, ConfigValue], source: str, path: Path, profile: str
 ) -> _Found:
     found = _Found(
         source,
@@ -260,84 +424,98 @@ def _has_role(profile: Mapping[str, ConfigValue]) -> bool:
     return "role_arn" in profile and "web_identity_token_file" not in profile
 
 
-def _profile_chain(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
-    """botocore's ProfileProviderBuilder: the providers that read one profile."""
-    files, environ, res = ctx.files, ctx.environ, ctx.res
-    profile = files.profile(name)
-    where = files.where
-
-    # assume-role-with-web-identity: the environment first (unless --profile), then the profile.
+def _web_identity(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
+    """AssumeRoleWithWebIdentityProvider: the environment first (unless --profile), then
+    the profile."""
+    environ, profile = ctx.environ, ctx.files.profile(name)
     if not disable_env and "AWS_WEB_IDENTITY_TOKEN_FILE" in environ:
         token_file: str | None = environ["AWS_WEB_IDENTITY_TOKEN_FILE"]
         token_from = "AWS_WEB_IDENTITY_TOKEN_FILE"
     else:
         token_file = _str(profile, "web_identity_token_file")
         token_from = f"web_identity_token_file in profile {name}"
-    if token_file:
-        if not disable_env and "AWS_ROLE_ARN" in environ:
-            role_arn: str | None = environ["AWS_ROLE_ARN"]
-        else:
-            role_arn = _str(profile, "role_arn")
-        found = _Found(
-            "assume-role-with-web-identity",
-            f"{token_from} is set",
-            token_file,
-            profile=name,
+    if not token_file:
+        return None
+    if not disable_env and "AWS_ROLE_ARN" in environ:
+        role_arn: str | None = environ["AWS_ROLE_ARN"]
+    else:
+        role_arn = _str(profile, "role_arn")
+    found = _Found(
+        "assume-role-with-web-identity",
+        f"{token_from} is set",
+        token_file,
+        profile=name,
+        facts={"web_identity_token_file": token_file},
+    )
+    if not role_arn:
+        found.error = (
+            "configured to assume role with web identity but no role ARN is set "
+            "(role_arn in the profile or AWS_ROLE_ARN)"
         )
-        res.web_identity_token_file = token_file
-        if not role_arn:
-            found.error = (
-                "configured to assume role with web identity but no role ARN is set "
-                "(role_arn in the profile or AWS_ROLE_ARN)"
-            )
-        else:
-            res.role_arn = res.role_arn or role_arn
-            session = (
-                environ.get("AWS_ROLE_SESSION_NAME")
-                if not disable_env and "AWS_ROLE_SESSION_NAME" in environ
-                else _str(profile, "role_session_name")
-            )
-            extra = {"RoleSessionName": session} if session else {}
-            _assume_role_cache(ctx, found, role_arn, extra)
         return found
+    found.facts["role_arn"] = role_arn
+    session = (
+        environ.get("AWS_ROLE_SESSION_NAME")
+        if not disable_env and "AWS_ROLE_SESSION_NAME" in environ
+        else _str(profile, "role_session_name")
+    )
+    cached = _cached_role(ctx, role_arn, {"RoleSessionName": session} if session else {})
+    if cached is not None:
+        found.key, found.expiry = cached
+        found.has_token = found.key is not None
+    return found
 
-    if "sso_role_name" in profile or "sso_account_id" in profile:
-        return _sso(ctx, name, profile)
 
-    creds = files.credentials_profiles.get(name)
-    if creds is not None and "aws_access_key_id" in creds:
-        return _static_from_file(
-            ctx, creds, "shared-credentials-file", files.credentials_path, name
-        )
+def _shared_credentials_file(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
+    creds = ctx.files.credentials_profiles.get(name)
+    if creds is None or "aws_access_key_id" not in creds:
+        return None
+    return _static_from_file(creds, "shared-credentials-file", ctx.files.credentials_path, name)
 
-    if "login_session" in profile and not cli_honours("login", res.cli_major, res.cli_version):
-        res.ignored_settings.append(f"login_session in profile {name}")
-    elif "login_session" in profile:
-        return _Found(
-            "login",
-            f"login_session in profile {name}",
-            str(where(name, "login_session")),
-            profile=name,
-        )
 
-    process = _str(profile, "credential_process")
-    if process is not None:
-        res.credential_process = process
-        return _Found(
-            "custom-process",
-            f"credential_process in profile {name}",
-            str(where(name, "credential_process")),
-            profile=name,
-        )
+def _login(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
+    if "login_session" not in ctx.files.profile(name):
+        return None
+    return _Found(
+        "login",
+        f"login_session in profile {name}",
+        str(ctx.files.where(name, "login_session")),
+        profile=name,
+    )
 
-    config = files.config_profiles.get(name)
-    if config is not None and "aws_access_key_id" in config:
-        return _static_from_file(ctx, config, "config-file", files.config_path, name)
+
+def _process(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
+    process = _str(ctx.files.profile(name), "credential_process")
+    if process is None:
+        return None
+    return _Found(
+        "custom-process",
+        f"credential_process in profile {name}",
+        str(ctx.files.where(name, "credential_process")),
+        profile=name,
+        facts={"credential_process": process},
+    )
+
+
+def _config_file(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
+    config = ctx.files.config_profiles.get(name)
+    if config is None or "aws_access_key_id" not in config:
+        return None
+    return _static_from_file(config, "config-file", ctx.files.config_path, name)
+
+
+def _container(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
+    environ = ctx.environ
+    for var in ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"):
+        if var in environ:
+            return _Found("container-role", f"{var} is set and no profile has credentials", var)
     return None
 
 
-def _sso(ctx: _Context, name: str, profile: Mapping[str, ConfigValue]) -> _Found:
-    res = ctx.res
+def _sso(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
+    profile = ctx.files.profile(name)
+    if "sso_role_name" not in profile and "sso_account_id" not in profile:
+        return None
     found = _Found("sso", f"sso_* keys in profile {name}", None, profile=name)
     found.location = str(ctx.files.where(name, "sso_role_name") or ctx.files.where(
         name, "sso_account_id"
@@ -345,8 +523,8 @@ def _sso(ctx: _Context, name: str, profile: Mapping[str, ConfigValue]) -> _Found
     merged: dict[str, object] = dict(profile)
     required = ["sso_role_name", "sso_account_id", "sso_start_url", "sso_region"]
     session_name = _str(profile, "sso_session")
-    if session_name is not None and not cli_honours("sso-session", res.cli_major, res.cli_version):
-        res.ignored_settings.append(f"sso_session in profile {name}")
+    if session_name is not None and not ctx.honours("sso-session"):
+        found.ignored.append(f"sso_session in profile {name}")
         session_name = None  # this CLI reads only the profile's own sso_* keys
     if session_name is not None:
         required.append("sso_session")
@@ -369,12 +547,11 @@ def _sso(ctx: _Context, name: str, profile: Mapping[str, ConfigValue]) -> _Found
             f'The profile "{name}" is configured to use SSO but is missing required '
             f"configuration: {', '.join(missing)}"
         )
-    res.sso_session = session_name
-    res.sso_start_url = _str(merged, "sso_start_url")
-    res.sso_region = _str(merged, "sso_region")
-    res.sso_account_id = _str(merged, "sso_account_id")
-    res.sso_role_name = _str(merged, "sso_role_name")
-    _sso_token_expiry(ctx, found)
+    facts: dict[str, object] = {"sso_session": session_name}
+    for key in ("sso_start_url", "sso_region", "sso_account_id", "sso_role_name"):
+        facts[key] = _str(merged, key)
+    found.facts = facts
+    _sso_credentials(ctx, found, facts)
     return found
 
 
@@ -422,42 +599,41 @@ def sso_role_cache_path(
     return Path(home) / ".aws" / "cli" / "cache" / f"{digest}.json"
 
 
-def _sso_token_expiry(ctx: _Context, found: _Found) -> None:
-    res = ctx.res
+def _sso_credentials(ctx: _Context, found: _Found, sso: dict[str, object]) -> None:
+    """The cached role credentials or the token's expiry, onto the SSO provider's find."""
+    start_url, session = sso["sso_start_url"], sso["sso_session"]
+    assert start_url is None or isinstance(start_url, str)
+    assert session is None or isinstance(session, str)
     # Role credentials the CLI cached with an earlier token: while they last (botocore
     # renews 15 minutes early), the CLI uses them and never looks at the token. Only
     # AWS CLI v2 keeps them on disk (data/cli-settings.tsv, sso-role-cache).
     role_cache = sso_role_cache_path(
-        ctx.home, res.sso_account_id, res.sso_role_name, res.sso_start_url, res.sso_session
+        ctx.home, sso["sso_account_id"], sso["sso_role_name"], start_url, session  # type: ignore[arg-type]
     )
-    cached = None
-    if cli_honours("sso-role-cache", res.cli_major, res.cli_version):
-        cached = _read_json(role_cache)
+    cached = _read_json(role_cache) if ctx.honours("sso-role-cache") else None
     creds = cached.get("Credentials") if cached else None
     if isinstance(creds, dict) and isinstance(creds.get("Expiration"), str):
         moment = parse_time(creds["Expiration"])
         if moment is not None and moment - ctx.now >= ASSUME_ROLE_EXPIRY_WINDOW:
-            found.expires_at = format_time(moment)
-            found.expires_from = f"CLI credential cache {role_cache}"
+            found.expiry = Setting(format_time(moment), "cli-cache", str(role_cache))
             if isinstance(creds.get("AccessKeyId"), str):
                 found.key = creds["AccessKeyId"]
                 found.has_token = True
             return
-    path = sso_token_path(ctx.home, res.sso_start_url, res.sso_session)
+    path = sso_token_path(ctx.home, start_url, session)
     token = _read_json(path) if path else None
     if token and isinstance(token.get("expiresAt"), str):
         moment = parse_time(token["expiresAt"])
-        if moment and moment <= ctx.now and _sso_refreshable(token, res, ctx.now):
+        if moment and moment <= ctx.now and _sso_refreshable(token, session, ctx.now):
             # An sso-session token with a refresh token: the CLI refreshes it itself.
-            res.sso_refreshable = True
+            found.facts["sso_refreshable"] = True
             return
         if moment:
-            found.expires_at = format_time(moment)
-            found.expires_from = f"SSO token cache {path}"
+            found.expiry = Setting(format_time(moment), "sso-cache", str(path))
 
 
-def _sso_refreshable(token: Mapping[str, object], res: Resolution, now: datetime) -> bool:
-    if not res.sso_session or not token.get("refreshToken") or not token.get("clientId"):
+def _sso_refreshable(token: Mapping[str, object], session: str | None, now: datetime) -> bool:
+    if not session or not token.get("refreshToken") or not token.get("clientId"):
         return False
     registration = token.get("registrationExpiresAt")
     if isinstance(registration, str):
@@ -467,10 +643,10 @@ def _sso_refreshable(token: Mapping[str, object], res: Resolution, now: datetime
     return True
 
 
-def _assume_role_cache(
-    ctx: _Context, found: _Found, role_arn: str, extra: Mapping[str, ConfigValue]
-) -> None:
-    """Key id and expiry from the CLI's assume-role cache (~/.aws/cli/cache), when fresh.
+def _cached_role(
+    ctx: _Context, role_arn: str, extra: Mapping[str, object]
+) -> tuple[str | None, Setting] | None:
+    """(key id, expiry) from the CLI's assume-role cache (~/.aws/cli/cache), when fresh.
 
     The file name is the SHA-1 of the AssumeRole arguments as JSON (sorted keys;
     a generated RoleSessionName is left out), as botocore's fetcher computes it.
@@ -485,43 +661,50 @@ def _assume_role_cache(
     cached = _read_json(path)
     creds = cached.get("Credentials") if cached else None
     if not isinstance(creds, dict) or not isinstance(creds.get("Expiration"), str):
-        return
+        return None
     moment = parse_time(creds["Expiration"])
     if moment is None or moment - ctx.now < ASSUME_ROLE_EXPIRY_WINDOW:
-        return  # the CLI will call STS again: the next key id is unknowable
-    found.expires_at = format_time(moment)
-    found.expires_from = f"CLI credential cache {path}"
-    if isinstance(creds.get("AccessKeyId"), str):
-        found.key = creds["AccessKeyId"]
-        found.has_token = True
+        return None  # the CLI will call STS again: the next key id is unknowable
+    key = creds["AccessKeyId"] if isinstance(creds.get("AccessKeyId"), str) else None
+    return key, Setting(format_time(moment), "cli-cache", str(path))
+
+
+def _role(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
+    """AssumeRoleProvider: a profile with role_arn (and no web_identity_token_file)."""
+    if not _has_role(ctx.files.profile(name)):
+        return None
+    return _assume_role(ctx, name, [name])
 
 
 def _assume_role(ctx: _Context, name: str, visited: list[str]) -> _Found:
-    files, res = ctx.files, ctx.res
+    files = ctx.files
     profile = files.profile(name)
     role_arn = _str(profile, "role_arn") or ""
     source_profile = _str(profile, "source_profile")
     credential_source = _str(profile, "credential_source")
-    if res.role_arn is None:
-        res.role_arn = role_arn
-        res.source_profile = source_profile
-        res.credential_source = credential_source
-        res.role_session_name = _str(profile, "role_session_name")
-        res.external_id = _str(profile, "external_id")
-        try:
-            res.duration_seconds = int(_str(profile, "duration_seconds") or "")
-        except ValueError:
-            res.duration_seconds = None
-    res.role_chain.append(name)
-    if res.mfa_serial is None:
-        res.mfa_serial = _str(profile, "mfa_serial")
     found = _Found(
         "assume-role",
         f"role_arn in profile {name}",
         str(files.where(name, "role_arn")),
         profile=name,
     )
+    mfa_serial = _str(profile, "mfa_serial")
+    if mfa_serial is not None:
+        found.facts["mfa_serial"] = mfa_serial
     if visited == [name]:
+        # The role the CLI acts as: its settings are the ones the views show.
+        try:
+            duration: int | None = int(_str(profile, "duration_seconds") or "")
+        except ValueError:
+            duration = None
+        found.facts.update(
+            role_arn=role_arn,
+            source_profile=source_profile,
+            credential_source=credential_source,
+            role_session_name=_str(profile, "role_session_name"),
+            external_id=_str(profile, "external_id"),
+            duration_seconds=duration,
+        )
         extra: dict[str, object] = {}
         for key, arg in (
             ("role_session_name", "RoleSessionName"),
@@ -530,10 +713,12 @@ def _assume_role(ctx: _Context, name: str, visited: list[str]) -> _Found:
         ):
             if _str(profile, key) is not None:
                 extra[arg] = profile[key]
-        if res.duration_seconds is not None:
-            extra["DurationSeconds"] = res.duration_seconds
-        _assume_role_cache(ctx, found, role_arn, extra)
-        found.reason = f"role_arn in profile {name}"
+        if duration is not None:
+            extra["DurationSeconds"] = duration
+        cached = _cached_role(ctx, role_arn, extra)
+        if cached is not None:
+            found.key, found.expiry = cached
+            found.has_token = found.key is not None
 
     if credential_source is not None and source_profile is not None:
         found.error = f'The profile "{name}" contains both source_profile and credential_source.'
@@ -549,7 +734,10 @@ def _assume_role(ctx: _Context, name: str, visited: list[str]) -> _Found:
         base = _credential_source(ctx, name, credential_source)
         if base.error:
             found.error = base.error
-        res.base_source = base.source if not base.error else res.base_source
+        else:
+            found.facts["base_source"] = base.source
+        if base.source == "env":
+            found.facts["raw_base_access_key_id"] = base.key
         return found
 
     assert source_profile is not None
@@ -570,18 +758,21 @@ def _assume_role(ctx: _Context, name: str, visited: list[str]) -> _Found:
         return found
     visited.append(source_profile)
     if _has_static(source) or not _has_role(source):
-        base = _profile_chain(ctx, source_profile, disable_env=True)
+        base, found.ignored = _walk(ctx, PROFILE_CHAIN, source_profile, disable_env=True)
         if base is None:
             found.error = f'The source profile "{source_profile}" must have credentials.'
             return found
+        found.inner = base
         if base.error:
             found.error = base.error
-        res.base_source = base.source
-        res.base_profile = source_profile
-        res.raw_base_access_key_id = base.key
-        res.base_access_key_id = mask_key(base.key)
+        found.facts.update(
+            base_source=base.source,
+            base_profile=source_profile,
+            raw_base_access_key_id=base.key,
+        )
         return found
     inner = _assume_role(ctx, source_profile, visited)
+    found.inner = inner
     if inner.error:
         found.error = inner.error
     return found
@@ -604,12 +795,10 @@ def _credential_source(ctx: _Context, name: str, credential_source: str) -> _Fou
         env = _env_credentials(ctx, "")
         if env is None:
             found.error = none_found
-            return env or found
-        ctx.res.raw_base_access_key_id = env.key
-        ctx.res.base_access_key_id = mask_key(env.key)
+            return found
         return env
     if canonical == "EcsContainer":
-        if not _container_configured(environ):
+        if _container(ctx, name, False) is None:
             found.error = none_found
         found.source = "container-role"
         return found
@@ -619,53 +808,84 @@ def _credential_source(ctx: _Context, name: str, credential_source: str) -> _Fou
     return found
 
 
-def _container_configured(environ: Mapping[str, str]) -> bool:
-    return (
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" in environ
-        or "AWS_CONTAINER_CREDENTIALS_FULL_URI" in environ
-    )
-
-
 def _imds_disabled(environ: Mapping[str, str]) -> bool:
     return environ.get("AWS_EC2_METADATA_DISABLED", "").lower() == "true"
 
 
-def _pick_profile(invocation: Invocation, environ: Mapping[str, str], cli_major: int):
+# ---------------------------------------------------------------------------
+# The order: botocore's create_credential_resolver, the one place it is written down.
+# AWS CLI v1 (botocore 1.x, checked in 1.46.3) and v2 (its own botocore, checked in
+# 2.9.19) ship the same order; they differ in the steps a release has at all (login:
+# data/cli-settings.tsv) and in the variables that name the profile and the region
+# (profile_vars, region_vars above). A step whose cli-settings row the real CLI's
+# version lacks is skipped, and the profile setting it would have read is reported
+# as ignored. Nothing found means iam-role: the CLI will ask the instance metadata
+# service.
+
+#  (source, provider, cli-settings row the step needs, the profile key it reads)
+CHAIN: tuple[tuple[str, Provider, str | None, str | None], ...] = (
+    ("env", _env, None, None),
+    ("assume-role", _role, None, None),
+    ("assume-role-with-web-identity", _web_identity, None, None),
+    ("sso", _sso, None, None),
+    ("shared-credentials-file", _shared_credentials_file, None, None),
+    ("login", _login, "login", "login_session"),
+    ("custom-process", _process, None, None),
+    ("config-file", _config_file, None, None),
+    ("container-role", _container, None, None),
+)
+# What a source_profile is read with (botocore's ProfileProviderBuilder).
+PROFILE_CHAIN = CHAIN[2:8]
+
+
+def _walk(
+    ctx: _Context, chain: tuple, name: str, disable_env: bool
+) -> tuple[_Found | None, list[str]]:
+    """The first step of `chain` that finds credentials for profile `name`, and the
+    settings skipped on the way because this CLI version does not read them."""
+    ignored: list[str] = []
+    for _source, provider, needs, key in chain:
+        found = provider(ctx, name, disable_env)
+        if found is None:
+            continue
+        if needs is not None and not ctx.honours(needs):
+            ignored.append(f"{key} in profile {name}")
+            continue
+        return found, ignored
+    return None, ignored
+
+
+def pick_profile(invocation: Invocation, environ: Mapping[str, str], cli_major: int) -> Setting:
+    """The profile the CLI reads: --profile, then the variables in this CLI's order."""
     if invocation.profile is not None:
-        return invocation.profile, "--profile"
-    # botocore (CLI v1) reads AWS_DEFAULT_PROFILE first; the CLI v2 reads AWS_PROFILE first.
-    order = (
-        ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
-        if cli_major == 1
-        else ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
-    )
-    for name in order:
+        return Setting(invocation.profile, "option", "--profile")
+    for name in profile_vars(cli_major):
         if name in environ:
-            return environ[name], name
-    return "default", "default"
+            return Setting(environ[name], "env", name)
+    return Setting("default", "default")
 
 
-def region_vars(cli_major: int, cli_version: str | None = None) -> tuple[str, ...]:
-    # botocore 1.x reads AWS_DEFAULT_REGION only; the CLI v2 reads AWS_REGION first.
-    if cli_honours("AWS_REGION", cli_major, cli_version):
-        return ("AWS_REGION", "AWS_DEFAULT_REGION")
-    return ("AWS_DEFAULT_REGION",)
-
-
-def _pick_region(ctx: _Context, invocation: Invocation, profile_ok: bool) -> None:
-    res, environ = ctx.res, ctx.environ
+def pick_region(
+    invocation: Invocation,
+    environ: Mapping[str, str],
+    files: AwsFiles,
+    profile_name: str | None,
+    cli_major: int,
+    cli_version: str | None = None,
+) -> Setting | None:
+    """The region the CLI uses: --region, the variables this CLI reads, the profile's
+    `region` (when the profile is read at all). A present but empty value counts, and
+    means no region."""
     if invocation.region is not None:
-        res.region, res.region_from = invocation.region or None, "--region"
-        return
-    for name in region_vars(res.cli_major, res.cli_version):
+        return Setting(invocation.region or None, "option", "--region")
+    for name in region_vars(cli_major, cli_version):
         if name in environ:
-            res.region, res.region_from = environ[name] or None, name
-            return
-    if profile_ok:
-        region = _str(ctx.files.profile(res.profile), "region")
+            return Setting(environ[name] or None, "env", name)
+    if profile_name is not None:
+        region = _str(files.profile(profile_name), "region")
         if region is not None:
-            res.region, res.region_from = region or None, "profile"
-            res.region_location = str(ctx.files.where(res.profile, "region"))
+            return Setting(region or None, "config-file", str(files.where(profile_name, "region")))
+    return None
 
 
 def client_name(service: str | None) -> str | None:
@@ -684,14 +904,14 @@ def configured_endpoint(
     profile_name: str,
     cli_major: int,
     cli_version: str | None = None,
-) -> tuple[str, str] | None:
-    """(URL, where it comes from) for a client the real CLI creates, from the
-    environment and the profile, or None. The one place this precedence lives
-    (botocore's ConfiguredEndpointProvider): AWS_ENDPOINT_URL_<SERVICE>, then
-    AWS_ENDPOINT_URL, then the profile's [services] section, then its endpoint_url;
-    all of it off with AWS_IGNORE_CONFIGURED_ENDPOINT_URLS / ignore_configured_
-    endpoint_urls, and none of it before the CLI version that reads them.
-    An explicit --endpoint-url wins over all this; the caller applies it."""
+) -> Setting | None:
+    """The endpoint a client the real CLI creates is sent to, from the environment and
+    the profile, or None. The one place this precedence lives (botocore's
+    ConfiguredEndpointProvider): AWS_ENDPOINT_URL_<SERVICE>, then AWS_ENDPOINT_URL,
+    then the profile's [services] section, then its endpoint_url; all of it off with
+    AWS_IGNORE_CONFIGURED_ENDPOINT_URLS / ignore_configured_endpoint_urls, and none of
+    it before the CLI version that reads them. An explicit --endpoint-url wins over all
+    this; `resolve` applies it."""
     if not cli_honours("configured-endpoints", cli_major, cli_version):
         return None
     profile = files.profile(profile_name) if files.has_profile(profile_name) else {}
@@ -704,20 +924,26 @@ def configured_endpoint(
     if snake:
         var = f"AWS_ENDPOINT_URL_{snake.upper()}"
         if environ.get(var):
-            return environ[var], var
+            return Setting(environ[var], "env", var)
     if environ.get("AWS_ENDPOINT_URL"):
-        return environ["AWS_ENDPOINT_URL"], "AWS_ENDPOINT_URL"
+        return Setting(environ["AWS_ENDPOINT_URL"], "env", "AWS_ENDPOINT_URL")
     services_name = _str(profile, "services")
     if snake and services_name:
         block = files.services.get(services_name, {}).get(snake)
         if isinstance(block, dict) and block.get("endpoint_url"):
-            return str(block["endpoint_url"]), f"[services {services_name}] {snake}"
+            return Setting(
+                str(block["endpoint_url"]), "config-file", f"[services {services_name}] {snake}"
+            )
     if _str(profile, "endpoint_url"):
-        return str(profile["endpoint_url"]), "profile"
+        where = files.where(profile_name, "endpoint_url")
+        return Setting(str(profile["endpoint_url"]), "config-file", str(where))
     return None
 
 
-def _endpoint_settings_present(environ: Mapping[str, str], profile: Mapping[str, ConfigValue]):
+def endpoint_settings_present(
+    environ: Mapping[str, str], profile: Mapping[str, ConfigValue]
+) -> list[str]:
+    """Every endpoint setting in the environment and the profile, read or not."""
     found = [n for n in environ if n.startswith("AWS_ENDPOINT_URL") and environ[n]]
     found += [n for n in _ENDPOINT_VARIABLES[1:] if n in environ]
     for key in ("endpoint_url", "services", "ignore_configured_endpoint_urls"):
@@ -726,25 +952,8 @@ def _endpoint_settings_present(environ: Mapping[str, str], profile: Mapping[str,
     return sorted(set(found))
 
 
-def _pick_endpoint(ctx: _Context, invocation: Invocation, profile_ok: bool) -> None:
-    res, environ = ctx.res, ctx.environ
-    name = res.profile if profile_ok else ""
-    if not cli_honours("configured-endpoints", res.cli_major, res.cli_version):
-        profile = ctx.files.profile(name) if name and ctx.files.has_profile(name) else {}
-        res.ignored_settings += _endpoint_settings_present(environ, profile)
-    sts = configured_endpoint("sts", environ, ctx.files, name, res.cli_major, res.cli_version)
-    if invocation.endpoint_url:
-        res.endpoint_url, res.endpoint_url_from = invocation.endpoint_url, "--endpoint-url"
-        res.sts_endpoint_url, res.sts_endpoint_url_from = res.endpoint_url, "--endpoint-url"
-        return
-    if sts is not None:
-        res.sts_endpoint_url, res.sts_endpoint_url_from = sts
-    found = configured_endpoint(
-        client_name(invocation.service), environ, ctx.files, name, res.cli_major,
-        res.cli_version,
-    )
-    if found is not None:
-        res.endpoint_url, res.endpoint_url_from = found
+# ---------------------------------------------------------------------------
+# The resolver: the only writer of a Resolution.
 
 
 def resolve(
@@ -759,72 +968,95 @@ def resolve(
 
     `cli_version` is the real CLI's exact version (realcli.identify): settings that
     version does not read are not applied (data/cli-settings.tsv)."""
-    now = now or datetime.now(timezone.utc)
-    profile, profile_from = _pick_profile(invocation, environ, cli_major)
-    res = Resolution(
-        cli_major=cli_major, profile=profile, profile_from=profile_from, cli_version=cli_version
-    )
+    ctx = _Context(environ, files, now or datetime.now(timezone.utc), cli_major, cli_version)
+    profile = pick_profile(invocation, environ, cli_major)
+    name = profile.value or ""
+    res = Resolution(cli_major=cli_major, profile_setting=profile, cli_version=cli_version)
     res.file_problems = [str(p) for p in files.errors]
-    ctx = _Context(environ, files, now, res)
-    explicit = profile_from != "default"
-    profile_ok = files.has_profile(profile) or not explicit
+    # botocore raises ProfileNotFound for a named profile in neither file, before it
+    # looks at any credentials (the implicit "default" may be missing).
+    profile_ok = files.has_profile(name) or profile.kind == "default"
     if not profile_ok:
-        # botocore raises ProfileNotFound before it looks at any credentials.
-        res.error = f"The config profile ({profile}) could not be found"
-        res.source_reason = f"profile {profile} (from {profile_from}) is in neither file"
+        res.error = f"The config profile ({name}) could not be found"
+        res.source_reason = f"profile {name} (from {res.profile_from}) is in neither file"
     else:
-        found = _chain(ctx, invocation)
+        explicit_flag = invocation.profile is not None
+        found, ignored = _walk(ctx, CHAIN, name, disable_env=explicit_flag)
+        res.ignored_settings += ignored
         if found is None:
-            res.source_reason = _nothing_reason(ctx, invocation)
+            res.source_reason = _nothing_reason(ctx)
         else:
-            res.source = found.source
-            res.source_reason = found.reason
-            res.source_location = found.location
-            res.raw_access_key_id = found.key
-            res.access_key_id = mask_key(found.key)
-            res.has_session_token = found.has_token
-            res.expires_at, res.expires_from = found.expires_at, found.expires_from
-            res.error = found.error
-    _pick_region(ctx, invocation, profile_ok)
-    _pick_endpoint(ctx, invocation, profile_ok)
-    res.conflicts = detect_conflicts(res, invocation, environ, files, now)
+            if found.source == "env":
+                found.reason = _env_reason(res)
+            elif explicit_flag and found.source in _PROFILE_SOURCES and _present(
+                environ, "AWS_ACCESS_KEY_ID"
+            ):
+                found.reason += " (--profile takes the environment keys out of the chain)"
+            _settle(res, found)
+    read = name if profile_ok else None
+    res.region_setting = pick_region(invocation, environ, files, read, cli_major, cli_version)
+    _pick_endpoints(res, invocation, environ, files, read or "")
+    res.conflicts = detect_conflicts(res, invocation, environ, files, ctx.now)
     return res
 
 
-def _chain(ctx: _Context, invocation: Invocation) -> _Found | None:
-    res, environ = ctx.res, ctx.environ
-    explicit_flag = invocation.profile is not None
-    if not explicit_flag:
-        env = _env_credentials(ctx, "AWS_ACCESS_KEY_ID is set")
-        if env is not None:
-            env.reason = _env_reason(res, environ)
-            env.location = "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY"
-            return env
-    profile = ctx.files.profile(res.profile)
-    if _has_role(profile):
-        return _assume_role(ctx, res.profile, [res.profile])
-    found = _profile_chain(ctx, res.profile, disable_env=explicit_flag)
-    if found is not None:
-        if explicit_flag and _present(environ, "AWS_ACCESS_KEY_ID"):
-            found.reason += " (--profile takes the environment keys out of the chain)"
-        return found
-    if _container_configured(environ):
-        var = (
-            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
-            if "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" in environ
-            else "AWS_CONTAINER_CREDENTIALS_FULL_URI"
-        )
-        return _Found("container-role", f"{var} is set and no profile has credentials", var)
-    return None
+_PROFILE_SOURCES = frozenset(step[0] for step in PROFILE_CHAIN)
 
 
-def _env_reason(res: Resolution, environ: Mapping[str, str]) -> str:
+def _settle(res: Resolution, found: _Found) -> None:
+    """What the chain found, onto the Resolution: the winner's credentials, then the facts
+    of each step it stands on, outermost first (a role's own settings win over those of
+    the roles and profiles it is assumed through)."""
+    res.credentials = Setting(mask_key(found.key), found.source, found.location)
+    res.source_reason = found.reason
+    res.raw_access_key_id = found.key
+    res.has_session_token = found.has_token
+    res.expiry = found.expiry
+    res.error = found.error
+    step: _Found | None = found
+    while step is not None:
+        if step.source == "assume-role" and step.profile is not None:
+            res.role_chain.append(step.profile)
+        res.ignored_settings += step.ignored
+        for key, value in step.facts.items():
+            current = getattr(res, key)
+            # role_arn: a web identity base fills in a role that named none (botocore
+            # reads AWS_ROLE_ARN / the profile's role_arn for it).
+            if current is None or current is False or (key == "role_arn" and not current):
+                setattr(res, key, value)
+        step = step.inner
+
+
+def _pick_endpoints(
+    res: Resolution,
+    invocation: Invocation,
+    environ: Mapping[str, str],
+    files: AwsFiles,
+    name: str,
+) -> None:
+    major, version = res.cli_major, res.cli_version
+    if not cli_honours("configured-endpoints", major, version):
+        profile = files.profile(name) if name and files.has_profile(name) else {}
+        res.ignored_settings += endpoint_settings_present(environ, profile)
+    if invocation.endpoint_url:
+        # --endpoint-url: the command's client, and awsguard's own STS and IAM calls.
+        explicit = Setting(invocation.endpoint_url, "option", "--endpoint-url")
+        res.endpoint_setting = res.sts_endpoint_setting = res.iam_endpoint_setting = explicit
+        return
+    res.sts_endpoint_setting = configured_endpoint("sts", environ, files, name, major, version)
+    res.iam_endpoint_setting = configured_endpoint("iam", environ, files, name, major, version)
+    res.endpoint_setting = configured_endpoint(
+        client_name(invocation.service), environ, files, name, major, version
+    )
+
+
+def _env_reason(res: Resolution) -> str:
     if res.profile_from in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
         return f"environment keys win over {res.profile_from}={res.profile}"
     return "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set"
 
 
-def _nothing_reason(ctx: _Context, invocation: Invocation) -> str:
+def _nothing_reason(ctx: _Context) -> str:
     if _imds_disabled(ctx.environ):
         return "no credentials anywhere in the chain (instance metadata disabled)"
     return (
@@ -879,6 +1111,358 @@ CONFLICT_CODES = (
 _ENV_KEY_VARS = "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN"
 
 
+@record(frozen=True)
+class Setup:
+    """What a detector looks at: the resolution and everything it was made from."""
+
+    res: Resolution
+    invocation: Invocation
+    environ: Mapping[str, str]
+    files: AwsFiles
+    now: datetime
+
+
+def _config_file_problems(s: Setup) -> Findings:
+    for problem in s.files.errors:
+        if getattr(problem, "fatal", False):
+            continue  # not read at all: safefs has said so in one line
+        yield (
+            f"{problem}; the AWS CLI may refuse this file",
+            f"edit {problem.path} at line {problem.line or '?'}",
+        )
+
+
+def _profile_not_found(s: Setup) -> Findings:
+    res, files = s.res, s.files
+    if res.profile_from == "default" or files.has_profile(res.profile):
+        return
+    known = ", ".join(files.profile_names()) or "none"
+    yield (
+        f"profile {res.profile!r} (from {res.profile_from}) is not in "
+        f"{files.config_path} or {files.credentials_path}",
+        f"use one of the profiles there ({known}), or add [profile {res.profile}]",
+    )
+
+
+def _env_overrides_profile(s: Setup) -> Findings:
+    res = s.res
+    if res.source == "env" and res.profile_from in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        yield (
+            f"AWS_ACCESS_KEY_ID ({res.access_key_id}) wins over "
+            f"{res.profile_from}={res.profile}: commands run as the environment keys, "
+            f"not as profile {res.profile}",
+            f"`unset {_ENV_KEY_VARS}` to use profile {res.profile}, "
+            f"or `unset {res.profile_from}`",
+        )
+
+
+def _partial_env_keys(s: Setup) -> Findings:
+    environ = s.environ
+    key_set = _present(environ, "AWS_ACCESS_KEY_ID")
+    secret_set = _present(environ, "AWS_SECRET_ACCESS_KEY")
+    token_set = _present(environ, "AWS_SESSION_TOKEN") or _present(environ, "AWS_SECURITY_TOKEN")
+    if key_set == secret_set and not (token_set and not key_set):
+        return
+    have = [v for v, ok in (("AWS_ACCESS_KEY_ID", key_set),
+                            ("AWS_SECRET_ACCESS_KEY", secret_set),
+                            ("AWS_SESSION_TOKEN", token_set)) if ok]
+    if key_set and s.invocation.profile is None:
+        effect = "the CLI stops with 'Partial credentials found in env'"
+    else:
+        effect = "the environment keys are ignored"
+    yield (
+        f"only {' and '.join(have)} set in the environment: {effect}",
+        "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+        f"or `unset {' '.join(have)}`",
+    )
+
+
+def _static_key_where(res: Resolution) -> str | None:
+    """Where the winning static key lives, when the winner is a static key."""
+    if res.source not in ("env", "shared-credentials-file", "config-file"):
+        return None
+    if not res.raw_access_key_id:
+        return None
+    return "the environment" if res.source == "env" else res.source_location
+
+
+def _session_token_with_long_term_key(s: Setup) -> Findings:
+    res = s.res
+    where = _static_key_where(res)
+    if where and res.raw_access_key_id.startswith("AKIA") and res.has_session_token:  # type: ignore[union-attr]
+        yield (
+            f"long-term key {res.access_key_id} from {where} comes with a session token: "
+            "AWS rejects the request (InvalidClientTokenId / security token invalid)",
+            "remove the session token (AWS_SESSION_TOKEN / aws_session_token) or use "
+            "the temporary key (ASIA…) it belongs to",
+        )
+
+
+def _temporary_key_without_token(s: Setup) -> Findings:
+    res = s.res
+    where = _static_key_where(res)
+    if where and res.raw_access_key_id.startswith("ASIA") and not res.has_session_token:  # type: ignore[union-attr]
+        yield (
+            f"temporary key {res.access_key_id} from {where} has no session token: "
+            "AWS rejects the request",
+            "set AWS_SESSION_TOKEN (or aws_session_token) from the same session "
+            "as the key",
+        )
+
+
+def _profile_vars_disagree(s: Setup) -> Findings:
+    environ, res = s.environ, s.res
+    if (
+        "AWS_PROFILE" not in environ
+        or "AWS_DEFAULT_PROFILE" not in environ
+        or environ["AWS_PROFILE"] == environ["AWS_DEFAULT_PROFILE"]
+    ):
+        return
+    winner = profile_vars(res.cli_major)[0]
+    note = " (--profile overrides both here)" if s.invocation.profile is not None else ""
+    yield (
+        f"AWS_PROFILE={environ['AWS_PROFILE']} but "
+        f"AWS_DEFAULT_PROFILE={environ['AWS_DEFAULT_PROFILE']}: AWS CLI "
+        f"v{res.cli_major} uses {winner}={environ[winner]}{note}",
+        "`unset AWS_DEFAULT_PROFILE` and keep only AWS_PROFILE",
+    )
+
+
+def _region_vars_disagree(s: Setup) -> Findings:
+    environ, res, invocation = s.environ, s.res, s.invocation
+    aws_region = environ.get("AWS_REGION")
+    default_region = environ.get("AWS_DEFAULT_REGION")
+    if aws_region and default_region and aws_region != default_region:
+        winner = region_vars(res.cli_major, res.cli_version)[0]
+        note = " (--region overrides both here)" if invocation.region is not None else ""
+        yield (
+            f"AWS_REGION={aws_region} but AWS_DEFAULT_REGION={default_region}: AWS CLI "
+            f"v{res.cli_major} uses {winner}={environ[winner]}{note}",
+            "set both to the same region, or unset one",
+        )
+    elif (
+        "AWS_REGION" not in region_vars(res.cli_major, res.cli_version)
+        and aws_region
+        and invocation.region is None
+        and res.region != aws_region
+    ):
+        yield (
+            f"AWS_REGION={aws_region} is ignored by AWS CLI v{res.cli_major}, which uses "
+            f"{res.region or 'no region'} (from {res.region_from or 'nowhere'})",
+            f"`export AWS_DEFAULT_REGION={aws_region}`",
+        )
+
+
+def _no_region(s: Setup) -> Findings:
+    res = s.res
+    if res.region or res.endpoint_url is not None:
+        return
+    why = (
+        f"{res.region_from} is set but empty"
+        if res.region_from
+        else f"no --region, no {' or '.join(region_vars(res.cli_major, res.cli_version))}, "
+        f"no region in profile {res.profile}"
+    )
+    yield (
+        f"no region: {why}; most commands will fail with 'You must specify a region'",
+        f"`aws configure set region <region> --profile {res.profile}` or "
+        "export AWS_DEFAULT_REGION",
+    )
+
+
+def _keys_shadowed(s: Setup) -> Findings:
+    res, files = s.res, s.files
+    name = res.profile
+    in_config = files.config_profiles.get(name, {})
+    in_creds = files.credentials_profiles.get(name, {})
+    for key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token",
+                "role_arn", "source_profile", "region"):
+        if key in in_config and key in in_creds and in_config[key] != in_creds[key]:
+            what = "the values" if "secret" in key or "token" in key else (
+                mask_key(in_creds[key]) if key == "aws_access_key_id" else in_creds[key]
+            )
+            yield (
+                f"profile {name} sets {key} in both {files.credentials_path} and "
+                f"{files.config_path}; the credentials file wins ({what})",
+                f"remove {key} from one of the two files",
+            )
+    merged = files.profile(name)
+    if res.source in (None, "env", "shared-credentials-file", "config-file"):
+        return
+    if res.source == "assume-role" and res.source_profile == name:
+        return  # a profile may source its own static keys for the role
+    if "aws_access_key_id" in merged:
+        where = files.where(name, "aws_access_key_id")
+        yield (
+            f"profile {name} has static keys ({mask_key(_str(merged, 'aws_access_key_id'))} "
+            f"in {where}) but {res.source} wins ({res.source_reason})",
+            f"remove the unused keys from profile {name}, or move them to their own profile",
+        )
+
+
+def _expired_env_credentials(s: Setup) -> Findings:
+    res = s.res
+    if res.source != "env" or not res.expires_at:
+        return
+    moment = parse_time(res.expires_at)
+    if moment is not None and moment <= s.now:
+        yield (
+            f"the environment credentials expired at {res.expires_at} "
+            "(AWS_CREDENTIAL_EXPIRATION)",
+            f"get fresh credentials, or `unset {_ENV_KEY_VARS} "
+            "AWS_CREDENTIAL_EXPIRATION` to use a profile",
+        )
+
+
+def _legacy_security_token(s: Setup) -> Findings:
+    legacy = s.environ.get("AWS_SECURITY_TOKEN")
+    if legacy and legacy != s.environ.get("AWS_SESSION_TOKEN") and s.res.source == "env":
+        yield (
+            "AWS_SECURITY_TOKEN differs from AWS_SESSION_TOKEN and botocore reads "
+            "AWS_SECURITY_TOKEN first: the CLI sends the legacy token",
+            "`unset AWS_SECURITY_TOKEN` (or set it to the same value)",
+        )
+
+
+def _endpoint_override(s: Setup) -> Findings:
+    res = s.res
+    if not res.endpoint_url or res.endpoint_url_from == "--endpoint-url":
+        return
+    origin = res.endpoint_url_from
+    if origin == "profile":
+        origin = f"endpoint_url in profile {res.profile}"
+    yield (
+        f"requests go to {res.endpoint_url} (from {origin}), not to AWS's endpoint",
+        "unset the variable or remove the setting, or set "
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true; if it is intended (LocalStack, "
+        'a proxy), set "endpoint-override" = "off" under [conflicts] in awsguard\'s '
+        "config",
+    )
+
+
+_SSO_COMMANDS = (
+    ("sso", "login"), ("sso", "logout"), ("configure", "sso"), ("configure", "sso-session"),
+)
+
+
+def _sso_token_expired(s: Setup) -> Findings:
+    res, invocation = s.res, s.invocation
+    if res.source != "sso" and res.base_source != "sso":
+        return
+    if (invocation.service, invocation.operation) in _SSO_COMMANDS:
+        return
+    role_cached = res.expiry is not None and res.expiry.kind == "cli-cache"
+    if role_cached or res.sso_refreshable:
+        return
+    path = sso_token_path(
+        s.environ.get("HOME") or os.path.expanduser("~"), res.sso_start_url, res.sso_session
+    )
+    expires = _read_json(path) if path else None
+    moment = (
+        parse_time(expires["expiresAt"])
+        if expires and isinstance(expires.get("expiresAt"), str)
+        else None
+    )
+    login = (
+        f"aws sso login --sso-session {res.sso_session}"
+        if res.sso_session
+        # a role on SSO: the source profile holds the sso_* keys the login reads
+        else "aws sso login --profile "
+        + (res.base_profile if res.source != "sso" and res.base_profile else res.profile)
+    )
+    if moment is None:
+        yield (
+            f"no cached SSO token for {res.sso_session or res.sso_start_url}: "
+            "you are not logged in",
+            f"run `{login}`",
+        )
+    elif moment <= s.now:
+        yield (
+            f"the SSO token for {res.sso_session or res.sso_start_url} expired at "
+            f"{format_time(moment)}",
+            f"run `{login}`",
+        )
+
+
+def _plaintext_long_term_keys(s: Setup) -> Findings:
+    res = s.res
+    base_key, base_file_source = res.raw_access_key_id, res.source
+    if res.source == "assume-role":
+        base_key, base_file_source = res.raw_base_access_key_id, res.base_source
+    if (
+        base_file_source in ("shared-credentials-file", "config-file")
+        and base_key
+        and base_key.startswith("AKIA")
+    ):
+        holder = res.base_profile if res.source == "assume-role" else res.profile
+        yield (
+            f"long-term access key {mask_key(base_key)} is stored in plain text "
+            f"(profile {holder}, {base_file_source})",
+            "move it to the OS keyring (awsguard) or use SSO / credential_process, "
+            "and rotate the key",
+        )
+
+
+def _ignored_by_cli_version(s: Setup) -> Findings:
+    res = s.res
+    if res.ignored_settings:
+        version = res.cli_version or f"v{res.cli_major}"
+        yield (
+            f"AWS CLI {version} ignores {', '.join(res.ignored_settings)}: "
+            "this version does not read them, so they have no effect",
+            "upgrade the AWS CLI to a version that reads them, or remove them; "
+            "--endpoint-url works with every version",
+        )
+
+
+def _chained_role_duration(s: Setup) -> Findings:
+    res = s.res
+    chained = chained_role_basis(res)
+    if chained and res.duration_seconds and res.duration_seconds > CHAINED_ROLE_MAX_SECONDS:
+        yield (
+            f"profile {res.profile} asks for duration_seconds = {res.duration_seconds}, "
+            f"but its role is assumed with role credentials ({chained}): AWS caps a "
+            "chained role session at 1 hour and refuses the AssumeRole "
+            "(ValidationError: the requested DurationSeconds exceeds the 1 hour session "
+            "limit for roles assumed by role chaining)",
+            f"set duration_seconds to {CHAINED_ROLE_MAX_SECONDS} or less in profile "
+            f"{res.profile}, or assume the role with an IAM user's keys",
+        )
+
+
+def _credentials_error(s: Setup) -> Findings:
+    if s.res.error:
+        yield (
+            f"the AWS CLI will stop before any call: {s.res.error}",
+            "fix the profile or variables named in the message",
+        )
+
+
+# In the order they are reported.
+DETECTORS: tuple[tuple[str, Callable[[Setup], Findings]], ...] = (
+    (CONFIG_FILE_PROBLEM, _config_file_problems),
+    (PROFILE_NOT_FOUND, _profile_not_found),
+    (ENV_OVERRIDES_PROFILE, _env_overrides_profile),
+    (PARTIAL_ENV_KEYS, _partial_env_keys),
+    (SESSION_TOKEN_WITH_LONG_TERM_KEY, _session_token_with_long_term_key),
+    (TEMPORARY_KEY_WITHOUT_TOKEN, _temporary_key_without_token),
+    (PROFILE_VARS_DISAGREE, _profile_vars_disagree),
+    (REGION_VARS_DISAGREE, _region_vars_disagree),
+    (NO_REGION, _no_region),
+    (KEYS_SHADOWED, _keys_shadowed),
+    (EXPIRED_ENV_CREDENTIALS, _expired_env_credentials),
+    (LEGACY_SECURITY_TOKEN, _legacy_security_token),
+    (ENDPOINT_OVERRIDE, _endpoint_override),
+    (SSO_TOKEN_EXPIRED, _sso_token_expired),
+    (PLAINTEXT_LONG_TERM_KEYS, _plaintext_long_term_keys),
+    (IGNORED_BY_CLI_VERSION, _ignored_by_cli_version),
+    (CHAINED_ROLE_DURATION, _chained_role_duration),
+    (CREDENTIALS_ERROR, _credentials_error),
+)
+# Hazards worth a report (whoami, doctor) but not a line on every call.
+REPORT_ONLY = frozenset({PLAINTEXT_LONG_TERM_KEYS})
+
+
 def detect_conflicts(
     res: Resolution,
     invocation: Invocation,
@@ -886,249 +1470,12 @@ def detect_conflicts(
     files: AwsFiles,
     now: datetime,
 ) -> list[Conflict]:
-    found: list[Conflict] = []
-    add = found.append
-    explicit_flag = invocation.profile is not None
-
-    for problem in files.errors:
-        if getattr(problem, "fatal", False):
-            continue  # not read at all: safefs has said so in one line
-        add(
-            Conflict(
-                CONFIG_FILE_PROBLEM,
-                f"{problem}; the AWS CLI may refuse this file",
-                f"edit {problem.path} at line {problem.line or '?'}",
-            )
-        )
-
-    if res.profile_from in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE") and not files.has_profile(
-        res.profile
-    ) or (res.profile_from == "--profile" and not files.has_profile(res.profile)):
-        known = ", ".join(files.profile_names()) or "none"
-        add(
-            Conflict(
-                PROFILE_NOT_FOUND,
-                f"profile {res.profile!r} (from {res.profile_from}) is not in "
-                f"{files.config_path} or {files.credentials_path}",
-                f"use one of the profiles there ({known}), or add [profile {res.profile}]",
-            )
-        )
-
-    if res.source == "env" and res.profile_from in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
-        add(
-            Conflict(
-                ENV_OVERRIDES_PROFILE,
-                f"AWS_ACCESS_KEY_ID ({res.access_key_id}) wins over "
-                f"{res.profile_from}={res.profile}: commands run as the environment keys, "
-                f"not as profile {res.profile}",
-                f"`unset {_ENV_KEY_VARS}` to use profile {res.profile}, "
-                f"or `unset {res.profile_from}`",
-            )
-        )
-
-    key_set = _present(environ, "AWS_ACCESS_KEY_ID")
-    secret_set = _present(environ, "AWS_SECRET_ACCESS_KEY")
-    token_set = _present(environ, "AWS_SESSION_TOKEN") or _present(environ, "AWS_SECURITY_TOKEN")
-    if key_set != secret_set or (token_set and not key_set):
-        have = [v for v, ok in (("AWS_ACCESS_KEY_ID", key_set),
-                                ("AWS_SECRET_ACCESS_KEY", secret_set),
-                                ("AWS_SESSION_TOKEN", token_set)) if ok]
-        if key_set and not explicit_flag:
-            effect = "the CLI stops with 'Partial credentials found in env'"
-        else:
-            effect = "the environment keys are ignored"
-        add(
-            Conflict(
-                PARTIAL_ENV_KEYS,
-                f"only {' and '.join(have)} set in the environment: {effect}",
-                "set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
-                f"or `unset {' '.join(have)}`",
-            )
-        )
-
-    if res.source in ("env", "shared-credentials-file", "config-file") and res.raw_access_key_id:
-        where = "the environment" if res.source == "env" else res.source_location
-        if res.raw_access_key_id.startswith("AKIA") and res.has_session_token:
-            add(
-                Conflict(
-                    SESSION_TOKEN_WITH_LONG_TERM_KEY,
-                    f"long-term key {res.access_key_id} from {where} comes with a session token: "
-                    "AWS rejects the request (InvalidClientTokenId / security token invalid)",
-                    "remove the session token (AWS_SESSION_TOKEN / aws_session_token) or use "
-                    "the temporary key (ASIA…) it belongs to",
-                )
-            )
-        if res.raw_access_key_id.startswith("ASIA") and not res.has_session_token:
-            add(
-                Conflict(
-                    TEMPORARY_KEY_WITHOUT_TOKEN,
-                    f"temporary key {res.access_key_id} from {where} has no session token: "
-                    "AWS rejects the request",
-                    "set AWS_SESSION_TOKEN (or aws_session_token) from the same session "
-                    "as the key",
-                )
-            )
-
-    if (
-        "AWS_PROFILE" in environ
-        and "AWS_DEFAULT_PROFILE" in environ
-        and environ["AWS_PROFILE"] != environ["AWS_DEFAULT_PROFILE"]
-    ):
-        winner = "AWS_DEFAULT_PROFILE" if res.cli_major == 1 else "AWS_PROFILE"
-        note = " (--profile overrides both here)" if explicit_flag else ""
-        add(
-            Conflict(
-                PROFILE_VARS_DISAGREE,
-                f"AWS_PROFILE={environ['AWS_PROFILE']} but "
-                f"AWS_DEFAULT_PROFILE={environ['AWS_DEFAULT_PROFILE']}: AWS CLI "
-                f"v{res.cli_major} uses {winner}={environ[winner]}{note}",
-                "`unset AWS_DEFAULT_PROFILE` and keep only AWS_PROFILE",
-            )
-        )
-
-    _region_conflicts(res, invocation, environ, add)
-
-    _shadow_conflicts(res, files, add)
-
-    if res.source == "env" and res.expires_at:
-        moment = parse_time(res.expires_at)
-        if moment is not None and moment <= now:
-            add(
-                Conflict(
-                    EXPIRED_ENV_CREDENTIALS,
-                    f"the environment credentials expired at {res.expires_at} "
-                    "(AWS_CREDENTIAL_EXPIRATION)",
-                    f"get fresh credentials, or `unset {_ENV_KEY_VARS} "
-                    "AWS_CREDENTIAL_EXPIRATION` to use a profile",
-                )
-            )
-
-    legacy = environ.get("AWS_SECURITY_TOKEN")
-    if legacy and legacy != environ.get("AWS_SESSION_TOKEN") and res.source == "env":
-        add(
-            Conflict(
-                LEGACY_SECURITY_TOKEN,
-                "AWS_SECURITY_TOKEN differs from AWS_SESSION_TOKEN and botocore reads "
-                "AWS_SECURITY_TOKEN first: the CLI sends the legacy token",
-                "`unset AWS_SECURITY_TOKEN` (or set it to the same value)",
-            )
-        )
-
-    if res.endpoint_url and res.endpoint_url_from != "--endpoint-url":
-        origin = res.endpoint_url_from
-        if origin == "profile":
-            origin = f"endpoint_url in profile {res.profile}"
-        add(
-            Conflict(
-                ENDPOINT_OVERRIDE,
-                f"requests go to {res.endpoint_url} (from {origin}), not to AWS's endpoint",
-                "unset the variable or remove the setting, or set "
-                "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true; if it is intended (LocalStack, "
-                'a proxy), set "endpoint-override" = "off" under [conflicts] in awsguard\'s '
-                "config",
-            )
-        )
-
-    sso_command = (invocation.service, invocation.operation) in (
-        ("sso", "login"), ("sso", "logout"), ("configure", "sso"), ("configure", "sso-session"),
-    )
-    role_cached = (res.expires_from or "").startswith("CLI credential cache")
-    if (res.source == "sso" or res.base_source == "sso") and not (
-        sso_command or role_cached or res.sso_refreshable
-    ):
-        path = sso_token_path(
-            environ.get("HOME") or os.path.expanduser("~"), res.sso_start_url, res.sso_session
-        )
-        expires = _read_json(path) if path else None
-        moment = (
-            parse_time(expires["expiresAt"])
-            if expires and isinstance(expires.get("expiresAt"), str)
-            else None
-        )
-        login = (
-            f"aws sso login --sso-session {res.sso_session}"
-            if res.sso_session
-            # a role on SSO: the source profile holds the sso_* keys the login reads
-            else "aws sso login --profile "
-            + (res.base_profile if res.source != "sso" and res.base_profile else res.profile)
-        )
-        if moment is None:
-            add(
-                Conflict(
-                    SSO_TOKEN_EXPIRED,
-                    f"no cached SSO token for {res.sso_session or res.sso_start_url}: "
-                    "you are not logged in",
-                    f"run `{login}`",
-                )
-            )
-        elif moment <= now:
-            add(
-                Conflict(
-                    SSO_TOKEN_EXPIRED,
-                    f"the SSO token for {res.sso_session or res.sso_start_url} expired at "
-                    f"{format_time(moment)}",
-                    f"run `{login}`",
-                )
-            )
-
-    base_key = res.raw_access_key_id
-    base_file_source = res.source
-    if res.source == "assume-role":
-        base_key = res.raw_base_access_key_id
-        base_file_source = res.base_source
-    if (
-        base_file_source in ("shared-credentials-file", "config-file")
-        and base_key
-        and base_key.startswith("AKIA")
-    ):
-        holder = res.base_profile if res.source == "assume-role" else res.profile
-        add(
-            Conflict(
-                PLAINTEXT_LONG_TERM_KEYS,
-                f"long-term access key {mask_key(base_key)} is stored in plain text "
-                f"(profile {holder}, {base_file_source})",
-                "move it to the OS keyring (awsguard) or use SSO / credential_process, "
-                "and rotate the key",
-                applies_to_shim=False,
-            )
-        )
-
-    if res.ignored_settings:
-        version = res.cli_version or f"v{res.cli_major}"
-        add(
-            Conflict(
-                IGNORED_BY_CLI_VERSION,
-                f"AWS CLI {version} ignores {', '.join(res.ignored_settings)}: "
-                "this version does not read them, so they have no effect",
-                "upgrade the AWS CLI to a version that reads them, or remove them; "
-                "--endpoint-url works with every version",
-            )
-        )
-
-    chained = chained_role_basis(res)
-    if chained and res.duration_seconds and res.duration_seconds > CHAINED_ROLE_MAX_SECONDS:
-        add(
-            Conflict(
-                CHAINED_ROLE_DURATION,
-                f"profile {res.profile} asks for duration_seconds = {res.duration_seconds}, "
-                f"but its role is assumed with role credentials ({chained}): AWS caps a "
-                "chained role session at 1 hour and refuses the AssumeRole "
-                "(ValidationError: the requested DurationSeconds exceeds the 1 hour session "
-                "limit for roles assumed by role chaining)",
-                f"set duration_seconds to {CHAINED_ROLE_MAX_SECONDS} or less in profile "
-                f"{res.profile}, or assume the role with an IAM user's keys",
-            )
-        )
-
-    if res.error:
-        add(
-            Conflict(
-                CREDENTIALS_ERROR,
-                f"the AWS CLI will stop before any call: {res.error}",
-                "fix the profile or variables named in the message",
-            )
-        )
-    return found
+    setup = Setup(res, invocation, environ, files, now)
+    return [
+        Conflict(code, message, fix, code not in REPORT_ONLY)
+        for code, detect in DETECTORS
+        for message, fix in detect(setup)
+    ]
 
 
 # AWS STS AssumeRole, DurationSeconds: "Role chaining limits your AWS CLI or AWS API
@@ -1156,83 +1503,3 @@ def chained_role_basis(res: Resolution) -> str | None:
     if what is None:
         return None
     return f"{what} of profile {res.base_profile}" if res.base_profile else what
-
-
-def _region_conflicts(res: Resolution, invocation: Invocation, environ: Mapping[str, str], add):
-    aws_region = environ.get("AWS_REGION")
-    default_region = environ.get("AWS_DEFAULT_REGION")
-    if aws_region and default_region and aws_region != default_region:
-        winner = "AWS_DEFAULT_REGION" if res.cli_major == 1 else "AWS_REGION"
-        note = " (--region overrides both here)" if invocation.region is not None else ""
-        add(
-            Conflict(
-                REGION_VARS_DISAGREE,
-                f"AWS_REGION={aws_region} but AWS_DEFAULT_REGION={default_region}: AWS CLI "
-                f"v{res.cli_major} uses {winner}={environ[winner]}{note}",
-                "set both to the same region, or unset one",
-            )
-        )
-    elif (
-        res.cli_major == 1
-        and aws_region
-        and invocation.region is None
-        and res.region != aws_region
-    ):
-        add(
-            Conflict(
-                REGION_VARS_DISAGREE,
-                f"AWS_REGION={aws_region} is ignored by AWS CLI v1, which uses "
-                f"{res.region or 'no region'} (from {res.region_from or 'nowhere'})",
-                f"`export AWS_DEFAULT_REGION={aws_region}`",
-            )
-        )
-    if not res.region and res.endpoint_url is None:
-        why = (
-            f"{res.region_from} is set but empty"
-            if res.region_from
-            else f"no --region, no {' or '.join(region_vars(res.cli_major, res.cli_version))}, "
-            f"no region in profile {res.profile}"
-        )
-        add(
-            Conflict(
-                NO_REGION,
-                f"no region: {why}; most commands will fail with 'You must specify a region'",
-                f"`aws configure set region <region> --profile {res.profile}` or "
-                "export AWS_DEFAULT_REGION",
-            )
-        )
-
-
-def _shadow_conflicts(res: Resolution, files: AwsFiles, add) -> None:
-    name = res.profile
-    in_config = files.config_profiles.get(name, {})
-    in_creds = files.credentials_profiles.get(name, {})
-    for key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token",
-                "role_arn", "source_profile", "region"):
-        if key in in_config and key in in_creds and in_config[key] != in_creds[key]:
-            what = "the values" if "secret" in key or "token" in key else (
-                mask_key(in_creds[key]) if key == "aws_access_key_id" else in_creds[key]
-            )
-            add(
-                Conflict(
-                    KEYS_SHADOWED,
-                    f"profile {name} sets {key} in both {files.credentials_path} and "
-                    f"{files.config_path}; the credentials file wins ({what})",
-                    f"remove {key} from one of the two files",
-                )
-            )
-    merged = files.profile(name)
-    if res.source in (None, "env", "shared-credentials-file", "config-file"):
-        return
-    if res.source == "assume-role" and res.source_profile == name:
-        return  # a profile may source its own static keys for the role
-    if "aws_access_key_id" in merged:
-        where = files.where(name, "aws_access_key_id")
-        add(
-            Conflict(
-                KEYS_SHADOWED,
-                f"profile {name} has static keys ({mask_key(_str(merged, 'aws_access_key_id'))} "
-                f"in {where}) but {res.source} wins ({res.source_reason})",
-                f"remove the unused keys from profile {name}, or move them to their own profile",
-            )
-        )

@@ -518,7 +518,7 @@ def sts_endpoint(
     from .resolve import configured_endpoint
 
     found = configured_endpoint("sts", environ, files, profile_name, cli_major, cli_version)
-    return found[0] if found else None
+    return found.value if found else None
 
 
 def sts_region(files: Any, profile_name: str, root: str, environ: Mapping[str, str]) -> str:
