@@ -229,6 +229,9 @@ def main() -> int:
         if pid == 0:
             os.close(read_fd)
             gc.disable()
+            import signal
+
+            signal.alarm(20)  # a case that hangs ends, and is reported without a result
             try:
                 os.chdir(request["cwd"])
                 null = os.open(os.devnull, os.O_RDWR)

@@ -562,7 +562,7 @@ def compare(argv: list[str], inv, oracle: dict, major: int) -> list[str]:
 
 
 def _differential(python: str, major: int, count: int, seed: int, tmp_path: Path) -> None:
-    seed += int(os.environ.get("AWSGUARD_DIFF_SEED", "0"))  # explore other lines
+    seed += int(os.environ.get("PARSE_DIFF_SEED", "0"))  # explore other lines
     home, cwd = _world(tmp_path)
     cases = generate(major, count, seed)
     results = run_oracle(python, major, cases, home, cwd)
@@ -595,7 +595,7 @@ def _differential(python: str, major: int, count: int, seed: int, tmp_path: Path
 
 def test_parser_matches_aws_cli_v1(tmp_path: Path):
     _differential(
-        sys.executable, 1, int(os.environ.get("AWSGUARD_DIFF_CASES", "1000")), 12, tmp_path
+        sys.executable, 1, int(os.environ.get("PARSE_DIFF_CASES", "1000")), 12, tmp_path
     )
 
 
@@ -605,4 +605,4 @@ def test_parser_matches_aws_cli_v1(tmp_path: Path):
 def test_parser_matches_aws_cli_v2(tmp_path: Path):
     if shutil.which(V2_CLI) is None:
         pytest.skip("no /usr/bin/aws")
-    _differential(V2_PYTHON, 2, int(os.environ.get("AWSGUARD_DIFF_CASES", "1000")), 13, tmp_path)
+    _differential(V2_PYTHON, 2, int(os.environ.get("PARSE_DIFF_CASES", "1000")), 13, tmp_path)
