@@ -324,13 +324,21 @@ def session_vars(cli_major: int, cli_version: str | None = None) -> dict[str, tu
 # none of them writes anything outside the _Found it returns.
 
 
-@record
 class _Context:
-    environ: Mapping[str, str]
-    files: AwsFiles
-    now: datetime
-    cli_major: int
-    cli_version: str | None = None
+    """What the providers read: handed in, never global."""
+
+    __slots__ = ("environ", "files", "now", "cli_major", "cli_version")
+
+    def __init__(
+        self,
+        environ: Mapping[str, str],
+        files: AwsFiles,
+        now: datetime,
+        cli_major: int,
+        cli_version: str | None,
+    ) -> None:
+        self.environ, self.files, self.now = environ, files, now
+        self.cli_major, self.cli_version = cli_major, cli_version
 
     @property
     def home(self) -> str:
@@ -340,23 +348,35 @@ class _Context:
         return cli_honours(setting, self.cli_major, self.cli_version)
 
 
-@record
 class _Found:
-    source: str
-    reason: str
-    location: str | None = None
-    key: str | None = None
-    has_token: bool = False
-    expiry: Setting | None = None
-    error: str | None = None
-    profile: str | None = None
-    # Resolution fields this provider read from its profile (role_arn, sso_*, ...).
-    facts: dict[str, object] = field(default_factory=dict)
-    # Settings this CLI version does not read, met on the way.
-    ignored: list[str] = field(default_factory=list)
-    # assume-role: what the role is assumed with (the next role of the chain, or the
-    # provider that found the first credentials).
-    inner: _Found | None = None
+    """What one provider found (a plain class: the shim pays for every @record)."""
+
+    __slots__ = (
+        "source", "reason", "location", "key", "has_token", "expiry", "error", "profile",
+        "facts", "ignored", "inner",
+    )
+
+    def __init__(
+        self,
+        source: str,
+        reason: str,
+        location: str | None = None,
+        key: str | None = None,
+        profile: str | None = None,
+        facts: dict[str, object] | None = None,
+    ) -> None:
+        self.source, self.reason, self.location = source, reason, location
+        self.key, self.profile = key, profile
+        self.has_token = False
+        self.expiry: Setting | None = None
+        self.error: str | None = None
+        # Resolution fields this provider read from its profile (role_arn, sso_*, ...).
+        self.facts: dict[str, object] = facts if facts is not None else {}
+        # Settings this CLI version does not read, met on the way.
+        self.ignored: list[str] = []
+        # assume-role: what the role is assumed with (the next role of the chain, or
+        # the provider that found the first credentials).
+        self.inner: _Found | None = None
 
 
 def _present(environ: Mapping[str, str], name: str) -> bool:
@@ -560,10 +580,17 @@ def sso_token_path(home: str, start_url: str | None, session_name: str | None) -
     basis = session_name if session_name is not None else start_url
     if basis is None:
         return None
-    import hashlib  # OpenSSL load costs milliseconds: only when SSO is in play
+    return Path(home) / ".aws" / "sso" / "cache" / f"{_sha1_hex(basis)}.json"
 
-    digest = hashlib.sha1(basis.encode("utf-8")).hexdigest()
-    return Path(home) / ".aws" / "sso" / "cache" / f"{digest}.json"
+
+def _sha1_hex(text: str) -> str:
+    # The CLI names its cache files by SHA-1. The builtin module, not hashlib: loading
+    # OpenSSL costs the shim about 2 ms on every call of a role or SSO profile.
+    try:
+        from _sha1 import sha1  # type: ignore[import-not-found]
+    except ImportError:
+        from hashlib import sha1
+    return sha1(text.encode("utf-8")).hexdigest()
 
 
 def _read_json(path: Path) -> dict[str, object] | None:
@@ -586,7 +613,6 @@ def sso_role_cache_path(
     """~/.aws/cli/cache/<sha1>.json: the role credentials the CLI got with an SSO token
     (botocore's SSOCredentialFetcher key: compact JSON, sorted keys, the sso-session
     name instead of the start URL when there is one)."""
-    import hashlib
     import json
 
     args: dict[str, object] = {"roleName": role_name, "accountId": account_id}
@@ -595,8 +621,7 @@ def sso_role_cache_path(
     else:
         args["startUrl"] = start_url
     text = json.dumps(args, sort_keys=True, separators=(",", ":"))
-    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()
-    return Path(home) / ".aws" / "cli" / "cache" / f"{digest}.json"
+    return Path(home) / ".aws" / "cli" / "cache" / f"{_sha1_hex(text)}.json"
 
 
 def _sso_credentials(ctx: _Context, found: _Found, sso: dict[str, object]) -> None:
@@ -651,12 +676,11 @@ def _cached_role(
     The file name is the SHA-1 of the AssumeRole arguments as JSON (sorted keys;
     a generated RoleSessionName is left out), as botocore's fetcher computes it.
     """
-    import hashlib
     import json
 
     args = dict(extra)
     args["RoleArn"] = role_arn
-    digest = hashlib.sha1(json.dumps(args, sort_keys=True).encode("utf-8")).hexdigest()
+    digest = _sha1_hex(json.dumps(args, sort_keys=True))
     path = Path(ctx.home) / ".aws" / "cli" / "cache" / f"{digest}.json"
     cached = _read_json(path)
     creds = cached.get("Credentials") if cached else None
@@ -1111,15 +1135,22 @@ CONFLICT_CODES = (
 _ENV_KEY_VARS = "AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN"
 
 
-@record(frozen=True)
 class Setup:
     """What a detector looks at: the resolution and everything it was made from."""
 
-    res: Resolution
-    invocation: Invocation
-    environ: Mapping[str, str]
-    files: AwsFiles
-    now: datetime
+    __slots__ = ("res", "invocation", "environ", "files", "now")
+
+    def __init__(
+        self,
+        res: Resolution,
+        invocation: Invocation,
+        environ: Mapping[str, str],
+        files: AwsFiles,
+        now: datetime,
+    ) -> None:
+        self.res, self.invocation, self.environ, self.files, self.now = (
+            res, invocation, environ, files, now
+        )
 
 
 def _config_file_problems(s: Setup) -> Findings:
