@@ -296,6 +296,19 @@ def test_a_bad_value_in_any_table_gives_the_mark_too(tmp_path):
     assert "maybe" in _settings(path).error
 
 
+def test_the_segment_marks_a_broken_config_with_its_line(home, capsys, monkeypatch):
+    config = home / ".config" / "awsguard" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('[risk]\ndestructive = "maybe"\n')
+    monkeypatch.setenv("AWS_PROFILE", "dev")
+    assert cmd.fast_main([]) == 0
+    assert capsys.readouterr().out == "⚠awsguard-config dev@123456789012 eu-west-1\n"
+    assert cmd.fast_main(["--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["marked"] == ["awsguard-config"]
+    assert f"{config}, line 2, column 1: [risk] destructive" in data["config_error"]
+
+
 def test_missing_files_are_watched_through_their_nearest_folder(home):
     env = environ(home)
     files = load_files(env)
