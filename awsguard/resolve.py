@@ -19,7 +19,7 @@ the SSO token cache and the CLI's credential cache, for expiry and cached key id
 Every value the views show is a `Setting`: the value, its kind and where it came from,
 as `aws configure list` prints them. The rules that differ between the CLI's major
 versions and releases (which variable names the profile or region, which settings a
-version reads at all: data/cli-settings.tsv) live in this module and nowhere else.
+version reads at all: data/settings-by-version.tsv) live in this module and nowhere else.
 
 The conflict detectors at the end (`DETECTORS`) turn what the chain found into
 warnings with stable codes (see README.md, "Who the CLI will act as").
@@ -260,14 +260,14 @@ def format_conflict_line(conflict: Conflict) -> str:
 
 # ---------------------------------------------------------------------------
 # What the real CLI's version reads: the rules that differ by major version and release
-# (data/cli-settings.tsv, with citations). Every view asks here.
+# (data/settings-by-version.tsv, with citations). Every view asks here.
 
 _SETTINGS: dict[str, tuple[str, str]] = {}
 
 
 def _settings_table() -> dict[str, tuple[str, str]]:
     if not _SETTINGS:
-        path = os.path.join(os.path.dirname(__file__), "data", "cli-settings.tsv")
+        path = os.path.join(os.path.dirname(__file__), "data", "settings-by-version.tsv")
         with open(path, encoding="utf-8") as handle:
             for line in handle:
                 if line.startswith("#") or not line.strip():
@@ -287,7 +287,7 @@ def _version_tuple(version: str) -> tuple[int, ...]:
 
 def cli_honours(setting: str, cli_major: int, cli_version: str | None = None) -> bool:
     """Whether the real CLI (major, exact version) honours `setting` (a row of
-    data/cli-settings.tsv). An unknown version is taken as the newest of its major."""
+    data/settings-by-version.tsv). An unknown version is taken as the newest of its major."""
     first = _settings_table()[setting][0 if cli_major == 1 else 1]
     if first == "-":
         return False
@@ -631,7 +631,7 @@ def _sso_credentials(ctx: _Context, found: _Found, sso: dict[str, object]) -> No
     assert session is None or isinstance(session, str)
     # Role credentials the CLI cached with an earlier token: while they last (botocore
     # renews 15 minutes early), the CLI uses them and never looks at the token. Only
-    # AWS CLI v2 keeps them on disk (data/cli-settings.tsv, sso-role-cache).
+    # AWS CLI v2 keeps them on disk (data/settings-by-version.tsv, sso-role-cache).
     role_cache = sso_role_cache_path(
         ctx.home, sso["sso_account_id"], sso["sso_role_name"], start_url, session  # type: ignore[arg-type]
     )
@@ -840,13 +840,13 @@ def _imds_disabled(environ: Mapping[str, str]) -> bool:
 # The order: botocore's create_credential_resolver, the one place it is written down.
 # AWS CLI v1 (botocore 1.x, checked in 1.46.3) and v2 (its own botocore, checked in
 # 2.9.19) ship the same order; they differ in the steps a release has at all (login:
-# data/cli-settings.tsv) and in the variables that name the profile and the region
-# (profile_vars, region_vars above). A step whose cli-settings row the real CLI's
+# data/settings-by-version.tsv) and in the variables that name the profile and the region
+# (profile_vars, region_vars above). A step whose settings-by-version row the real CLI's
 # version lacks is skipped, and the profile setting it would have read is reported
 # as ignored. Nothing found means iam-role: the CLI will ask the instance metadata
 # service.
 
-#  (source, provider, cli-settings row the step needs, the profile key it reads)
+#  (source, provider, settings-by-version row the step needs, the profile key it reads)
 CHAIN: tuple[tuple[str, Provider, str | None, str | None], ...] = (
     ("env", _env, None, None),
     ("assume-role", _role, None, None),
@@ -991,7 +991,7 @@ def resolve(
     """Predict, offline, the profile, credentials, region and endpoint the CLI will use.
 
     `cli_version` is the real CLI's exact version (realcli.identify): settings that
-    version does not read are not applied (data/cli-settings.tsv)."""
+    version does not read are not applied (data/settings-by-version.tsv)."""
     ctx = _Context(environ, files, now or datetime.now(timezone.utc), cli_major, cli_version)
     profile = pick_profile(invocation, environ, cli_major)
     name = profile.value or ""

@@ -238,8 +238,11 @@ def _load_generator():
 
 
 def _contents(directory: Path) -> dict[str, bytes]:
+    # Only what scripts/gen_tables.py writes: other generators' tables live beside them.
     out = {}
     for path in sorted(directory.iterdir()):
+        if not path.name.startswith(("cli-", "iam-", "services.")):
+            continue
         data = path.read_bytes()
         out[path.name] = gzip.decompress(data) if path.name.endswith(".gz") else data
     return out

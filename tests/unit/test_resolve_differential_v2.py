@@ -615,7 +615,7 @@ KNOWN = {
     # source_profile is an sso-session profile crashes, because the SSO token provider
     # reads the sso_session of the profile being run, not of the source profile. 2.9.19
     # has the bug; awsguard predicts assume-role with no error. Which v2 release has the
-    # fix is not cited yet (data/cli-settings.tsv takes rows with citations only).
+    # fix is not cited yet (data/settings-by-version.tsv takes rows with citations only).
     "rolesso": "'NoneType' object has no attribute 'get_frozen_token'",
 }
 
