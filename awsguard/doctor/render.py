@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..redact import escape
 from .common import FAIL, GROUPS, OK, Report, SKIP, STATUSES, WARN
 
 
@@ -23,6 +24,8 @@ def use_colour(environ: Mapping[str, str], is_tty: bool) -> bool:
 
 
 def format_report(report: Report, colour: bool = False, verbose: bool = True) -> str:
+    # Summaries, evidence and fixes quote AWS_* values, profile names and config
+    # values: each is escaped, so none can draw on the terminal or add a line.
     def paint(code: str, text: str) -> str:
         return f"\033[{code}m{text}\033[0m" if colour else text
 
@@ -35,13 +38,13 @@ def format_report(report: Report, colour: bool = False, verbose: bool = True) ->
         lines.append(paint("1", heading))
         for check in members:
             label = paint(_COLOURS[check.status], f"{_LABELS[check.status]:<4}")
-            lines.append(f"  {label}  {check.id:<{width}}  {check.summary}")
+            lines.append(f"  {label}  {check.id:<{width}}  {escape(check.summary)}")
             indent = " " * (width + 10)
             if verbose or check.status in (WARN, FAIL):
                 for line in check.evidence:
-                    lines.append(f"{indent}{line}")
+                    lines.append(f"{indent}{escape(line)}")
             if check.fix and check.status in (WARN, FAIL):
-                lines.append(f"{indent}{paint('1', 'fix:')} {check.fix}")
+                lines.append(f"{indent}{paint('1', 'fix:')} {escape(check.fix)}")
         lines.append("")
     counts = report.counts()
     parts = [f"{counts[s]} {_LABELS[s].lower()}" for s in STATUSES if counts[s]]

@@ -849,7 +849,13 @@ def _headline(d: Diagnosis) -> str:
 
 
 def render(d: Diagnosis, max_hints: int = 3) -> str:
-    """The short block the shim prints on stderr after the CLI's own error."""
+    """The short block the shim prints on stderr after the CLI's own error.
+
+    Each line is escaped as a whole (redact.escape): the reason, principal and
+    resource quote AWS's message, and a newline or escape sequence in it must neither
+    draw on the terminal nor start a line of its own."""
+    from ..redact import escape
+
     lines = [_headline(d)]
     lines.append(f"  who:  {_who(d)}")
     if d.category in ("explicit-deny", "implicit-deny", "mfa-required") or d.action:
@@ -861,4 +867,4 @@ def render(d: Diagnosis, max_hints: int = 3) -> str:
         lines.append(f"  next: {d.next_commands[0]}")
         for command in d.next_commands[1:]:
             lines.append(f"        {command}")
-    return "\n".join(lines)
+    return "\n".join(escape(line) for line in lines)
