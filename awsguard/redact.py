@@ -4,6 +4,7 @@
   characters shown as `\\x1b`, `\\n`, `\\u202e`...: what comes from outside (argv,
   profile names, ARNs, AWS messages, config values) can neither draw on the terminal
   nor split one line into two.
+- `json_text(data)`: JSON for `--json` outputs, with the same characters escaped.
 - `mask_key(key)`: an access key id as first 4 … last 4 (DESIGN.md).
 - `mask_key_ids(text)`: the same for every key id inside free text.
 - `words(invocation)` / `argv(argv)`: the command line with every secret value
@@ -49,6 +50,31 @@ def escape(text: object) -> str:
 def escape_lines(text: str) -> str:
     """Several lines of our own making around outside values: each line escaped."""
     return "\n".join(escape(line) for line in text.split("\n"))
+
+
+def json_text(data: object, indent: int | None = None) -> str:
+    """`data` as JSON for every `--json` output: letters of any script stay readable,
+    but each character that is not printable (C0 and C1 controls, bidi overrides and
+    isolates U+202A-202E/U+2066-2069, U+200E/F marks, line separators) is written as a
+    `\\uXXXX` escape, so a value can neither drive a terminal nor reorder what is shown
+    around it. The JSON parses to the same data."""
+    import json
+
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    # Outside strings JSON holds only printable characters and the indent's newlines;
+    # inside them json.dumps already escaped C0 controls, so whatever is left is data.
+    out = []
+    for char in text:
+        if char == "\n" or char.isprintable():
+            out.append(char)
+            continue
+        code = ord(char)
+        if code > 0xFFFF:  # JSON writes astral characters as a surrogate pair
+            code -= 0x10000
+            out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out)
 
 
 def mask_key(key: str | None) -> str | None:

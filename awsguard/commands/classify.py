@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from ..errors import EXIT_USAGE, AwsguardError
+from ..redact import json_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     result = _classify_as_the_shim_would(argv)
     if as_json:
         print(
-            json.dumps(
+            json_text(
                 {
                     "risk": result.risk.value,
                     "service": result.service,

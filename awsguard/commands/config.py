@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from typing import Any
+
+from ..redact import json_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
     if argv:
         decision = _decision_for(situation)
         if args.json:
-            print(json.dumps(decision, indent=2))
+            print(json_text(decision, indent=2))
         else:
             print(f"{decision['risk']} ({decision['operation']}) -> {decision['confirm']}")
             print(f"  because {decision['because']}")
@@ -149,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     report = describe(config)
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json_text(report, indent=2))
     else:
         _print_table(report)
     return 0

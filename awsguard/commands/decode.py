@@ -8,6 +8,7 @@ import re
 import sys
 
 from ..errors import AwsguardError
+from ..redact import json_text
 
 NAME = "decode"
 HELP = "decode an 'Encoded authorization failure message' (STS DecodeAuthorizationMessage)"
@@ -106,7 +107,7 @@ def _run(args: argparse.Namespace) -> int:
     document = decode_message(sts_client(args.profile, args.region), encoded)
     summary = decoded.summarize(document)
     if args.json:
-        print(json.dumps({**summary.as_dict(), "decoded": document}, indent=2))
+        print(json_text({**summary.as_dict(), "decoded": document}, indent=2))
     else:
         print(decoded.render(summary))
     return 0

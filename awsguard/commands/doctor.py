@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+
+from ..redact import json_text
 
 NAME = "doctor"
 HELP = "check the shim, environment, profile, files, credentials, expiry, clock, network, keyring"
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     )
     report = doctor.run_doctor(environ, options)
     if args.json:
-        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+        print(json_text(report.as_dict(), indent=2))
     else:
         colour = doctor.use_colour(environ, sys.stdout.isatty())
         sys.stdout.write(doctor.format_report(report, colour=colour, verbose=not args.brief))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from ..errors import AwsguardError
+from ..redact import json_text
 
 NAME = "explain"
 HELP = "explain the last AWS access failure, or a pasted error message"
@@ -71,7 +71,7 @@ def _run(args: argparse.Namespace) -> int:
                 "run: awsguard explain --message TEXT"
             )
     if args.json:
-        print(json.dumps(diagnosis.as_dict(), indent=2))
+        print(json_text(diagnosis.as_dict(), indent=2))
     else:
         # The same block the shim printed live (JSON carries every hint).
         print(explain.render(diagnosis))

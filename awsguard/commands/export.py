@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+
+from ..redact import json_text
 
 NAME = "export"
 HELP = "print a profile's checked credentials as shell, dotenv, JSON or credential_process text"
@@ -58,9 +59,9 @@ def _dotenv(value: str) -> str:
 def render(variables: dict[str, str], fmt: str, document: dict[str, object]) -> str:
     """The text for `fmt` (pure: the tests call it with plain dicts)."""
     if fmt == "process":
-        return json.dumps(document, indent=1) + "\n"
+        return json_text(document, indent=1) + "\n"
     if fmt == "json":
-        return json.dumps(variables, indent=1) + "\n"
+        return json_text(variables, indent=1) + "\n"
     lines: list[str] = []
     if fmt == "env":
         lines += [f"export {k}={_sh(v)}" for k, v in variables.items()]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+
+from ..redact import json_text
 
 NAME = "lint"
 HELP = "check IAM policies for ARN shapes that never match and misleading conditions"
@@ -56,9 +57,7 @@ def run(args: argparse.Namespace) -> int:
     notes = [] if catalog is not None else [
         "the action catalog is not installed: action names and ARN shapes were not checked"]
     if args.json:
-        json.dump({"findings": [f.to_json() for f in findings], "notes": notes}, sys.stdout,
-                  indent=2)
-        sys.stdout.write("\n")
+        print(json_text({"findings": [f.to_json() for f in findings], "notes": notes}, indent=2))
     else:
         for note in notes:
             print(f"awsguard: {note}", file=sys.stderr)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shlex
+
+from ..redact import json_text
 
 NAME = "log"
 HELP = "show recent confirmation decisions (approved, refused, aborted)"
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         raise AwsguardError(f"-n {args.lines}: give a number of entries of 1 or more.")
     entries = read_entries(os.environ, args.lines)
     if args.json:
-        print(json.dumps(entries, indent=2))
+        print(json_text(entries, indent=2))
         return 0
     if not entries:
         print(f"no decisions recorded yet ({log_path(os.environ)})")

@@ -459,7 +459,7 @@ def _print_segment(opts: Mapping[str, object], environ: Mapping[str, str]) -> in
         conflicts=situation.conflicts,
     )
     if opts.get("json"):
-        import json
+        from ..redact import json_text
 
         data = segment.as_dict()
         # What the segment was computed for, in whoami's words (the property test compares).
@@ -468,7 +468,7 @@ def _print_segment(opts: Mapping[str, object], environ: Mapping[str, str]) -> in
             cli_version=situation.cli_version,
             endpoint_url=res.endpoint_url,
         )
-        sys.stdout.write(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+        sys.stdout.write(json_text(data, indent=1) + "\n")
         return 0
     no_color = bool(environ.get("NO_COLOR"))
     shell = opts.get("shell")

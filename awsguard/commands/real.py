@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 
 from .. import realcli
 from ..errors import AwsguardError
+from ..redact import json_text
 
 NAME = "real"
 HELP = "show the real AWS CLI the shim runs (path, version, v1 or v2)"
@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     except realcli.RealCliNotFound as err:
         raise AwsguardError(err.message().removeprefix("awsguard: "), exit_code=127) from None
     if args.json:
-        print(json.dumps(info.as_dict()))
+        print(json_text(info.as_dict()))
     else:
         print(f"path:     {info.path}")
         if info.resolved != info.path:

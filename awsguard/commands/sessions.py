@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
+
+from ..redact import json_text
 
 NAME = "sessions"
 HELP = "list cached MFA and role sessions with the time they have left"
@@ -28,8 +28,7 @@ def run(args: argparse.Namespace) -> int:
 
     found = sessions.list_sessions(os.environ)
     if args.json:
-        json.dump([s.to_json() for s in found], sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        print(json_text([s.to_json() for s in found], indent=2))
         return 0
     if not found:
         print("No cached sessions. `awsguard mfa PROFILE` starts one.")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
 from ..errors import AwsguardError
+from ..redact import json_text
 
 NAME = "simulate"
 HELP = "evaluate a request against IAM policies locally and name the deciding statement"
@@ -177,8 +176,7 @@ def run(args: argparse.Namespace) -> int:
             output["warnings"].append(f"could not read {item['what']}: {item['why']}; the "
                                       "result does not account for it")
     if args.json:
-        json.dump(output, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        print(json_text(output, indent=2))
     else:
         print(format_report(output, given.request))
     return 0

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import datetime, timezone
 
 from ..errors import AwsguardError
+from ..redact import json_text
 
 NAME = "trail"
 HELP = "list the current identity's recent access failures from CloudTrail"
@@ -119,7 +119,7 @@ def _run(args: argparse.Namespace) -> int:
     arn, found = lookup_failures(sts, cloudtrail, key_id, since, args.max)
     if args.json:
         print(
-            json.dumps(
+            json_text(
                 {
                     "principal": arn,
                     "since": since.isoformat(),
