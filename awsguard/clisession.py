@@ -20,14 +20,10 @@ def cli_session(
     """The session; credentials are resolved only when asked for (botocore is lazy)."""
     import botocore.session
 
-    session_vars = None
-    if cli_major == 2:
-        # The CLI v2 reads AWS_PROFILE before AWS_DEFAULT_PROFILE, and AWS_REGION.
-        session_vars = {
-            "profile": (None, ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"], None, None),
-            "region": ("region", ["AWS_REGION", "AWS_DEFAULT_REGION"], None, None),
-        }
-    session = botocore.session.Session(session_vars=session_vars)
+    from .resolve import session_vars
+
+    # The variables this CLI major version reads for the profile and the region.
+    session = botocore.session.Session(session_vars=session_vars(cli_major))
     if profile is not None:
         session.set_config_variable("profile", profile)  # as the CLI does for --profile
     if region is not None:

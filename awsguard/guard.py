@@ -452,13 +452,11 @@ def _profile_auto_prompt(inv: Invocation, environ: dict[str, str]) -> str | None
     from . import awsconfig
 
     files = awsconfig.load_files(environ)
-    # Only v2 reads it, so the profile is v2's: --profile, AWS_PROFILE, AWS_DEFAULT_PROFILE.
-    name = (
-        inv.profile
-        or environ.get("AWS_PROFILE")
-        or environ.get("AWS_DEFAULT_PROFILE")
-        or "default"
-    )
+    from .resolve import profile_vars
+
+    # Only v2 reads it, so the profile is v2's (resolve.profile_vars).
+    named = (environ[var] for var in profile_vars(2) if environ.get(var))
+    name = inv.profile or next(named, "default")
     value = str(files.profile(name).get("cli_auto_prompt", "")).strip().lower()
     if value not in ("on", "on-partial"):
         return None

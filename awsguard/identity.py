@@ -145,20 +145,31 @@ def endpoint_for(
     explicit = getattr(invocation, "endpoint_url", None)
     if explicit:
         return explicit
-    if resolution is not None and hasattr(resolution, "sts_endpoint_url"):
-        return resolution.sts_endpoint_url
-    return environ.get("AWS_ENDPOINT_URL_STS") or environ.get("AWS_ENDPOINT_URL") or None
+    return _configured(resolution, "sts", environ)
 
 
-def _iam_endpoint(invocation: Any, resolution: Any, sts_endpoint: str | None) -> str | None:
-    # The alias lookup: an explicit --endpoint-url, or a global configured endpoint
-    # (AWS_ENDPOINT_URL, the profile's endpoint_url) that STS got too.
+def _iam_endpoint(
+    invocation: Any, resolution: Any, environ: Mapping[str, str]
+) -> str | None:
+    # The alias lookup: an explicit --endpoint-url, else the IAM endpoint the real
+    # CLI's version would use (resolve.configured_endpoint for "iam").
     if getattr(invocation, "endpoint_url", None):
         return invocation.endpoint_url
-    if not hasattr(resolution, "sts_endpoint_url_from"):
-        return sts_endpoint  # a resolution from before versioned endpoints: as STS
-    origin = resolution.sts_endpoint_url_from
-    return sts_endpoint if origin in ("AWS_ENDPOINT_URL", "profile") else None
+    return _configured(resolution, "iam", environ)
+
+
+def _configured(resolution: Any, client: str, environ: Mapping[str, str]) -> str | None:
+    """The resolution's endpoint for STS or IAM; for a stand-in that carries none, the
+    same rule (resolve.configured_endpoint) over the environment alone."""
+    if resolution is not None and hasattr(resolution, f"{client}_endpoint_url"):
+        return getattr(resolution, f"{client}_endpoint_url")
+    from .awsconfig import AwsFiles
+    from .resolve import configured_endpoint
+
+    nothing = AwsFiles(Path(os.devnull), Path(os.devnull))
+    major = getattr(resolution, "cli_major", 2)
+    found = configured_endpoint(client, environ, nothing, "", major)
+    return found.value if found else None
 
 
 def identify(
@@ -361,7 +372,7 @@ def fetch_with_botocore(
             iam = session.create_client(
                 "iam",
                 region_name=region,
-                endpoint_url=_iam_endpoint(invocation, resolution, endpoint),
+                endpoint_url=_iam_endpoint(invocation, resolution, environ),
                 config=timeouts,
             )
             aliases = iam.list_account_aliases().get("AccountAliases") or []

@@ -412,7 +412,9 @@ class Broker:
         name = profile or self.chain.profile
         return sts_client(
             creds,
-            region=sts_region(self.files, self.chain.profile, self.chain.root, self.environ),
+            region=sts_region(
+                self.files, self.chain.profile, self.chain.root, self.environ, *self.cli
+            ),
             endpoint_url=sts_endpoint(self.files, name, self.environ, *self.cli),
         )
 
@@ -521,11 +523,21 @@ def sts_endpoint(
     return found.value if found else None
 
 
-def sts_region(files: Any, profile_name: str, root: str, environ: Mapping[str, str]) -> str:
-    """The environment's region first (as botocore), then the profile's, then its root's."""
-    env_region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
-    if env_region:
-        return env_region
+def sts_region(
+    files: Any,
+    profile_name: str,
+    root: str,
+    environ: Mapping[str, str],
+    cli_major: int = 2,
+    cli_version: str | None = None,
+) -> str:
+    """The environment's region first, in the variables the real CLI reads
+    (resolve.region_vars: AWS_REGION is v2's only), then the profile's, then its root's."""
+    from .resolve import region_vars
+
+    for var in region_vars(cli_major, cli_version):
+        if environ.get(var):
+            return environ[var]
     for name in (profile_name, root):
         if files.has_profile(name) and files.profile(name).get("region"):
             return str(files.profile(name)["region"])

@@ -73,14 +73,12 @@ def probe_sts(
             probe.kind, probe.message = "awsguard", str(err)
             return probe
 
-    session_vars = None
-    if res.cli_major == 2:
-        # The CLI v2 reads AWS_PROFILE before AWS_DEFAULT_PROFILE, and AWS_REGION.
-        session_vars = {
-            "profile": (None, ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"], None, None),
-            "region": ("region", ["AWS_REGION", "AWS_DEFAULT_REGION"], None, None),
-        }
-    session = botocore.session.Session(session_vars=session_vars)
+    from ..resolve import session_vars
+
+    # The variables this CLI version reads for the profile and the region.
+    session = botocore.session.Session(
+        session_vars=session_vars(res.cli_major, getattr(res, "cli_version", None))
+    )
     if invocation.profile is not None:
         session.set_config_variable("profile", invocation.profile)
     config = Config(
