@@ -1153,7 +1153,7 @@ class Setup:
         )
 
 
-def _config_file_problems(s: Setup) -> Findings:
+def _config_file_problem(s: Setup) -> Findings:
     for problem in s.files.errors:
         if getattr(problem, "fatal", False):
             continue  # not read at all: safefs has said so in one line
@@ -1471,7 +1471,7 @@ def _credentials_error(s: Setup) -> Findings:
 
 # In the order they are reported.
 DETECTORS: tuple[tuple[str, Callable[[Setup], Findings]], ...] = (
-    (CONFIG_FILE_PROBLEM, _config_file_problems),
+    (CONFIG_FILE_PROBLEM, _config_file_problem),
     (PROFILE_NOT_FOUND, _profile_not_found),
     (ENV_OVERRIDES_PROFILE, _env_overrides_profile),
     (PARTIAL_ENV_KEYS, _partial_env_keys),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Mapping
@@ -131,15 +130,23 @@ def shim_session(res: Any, files: Any, environ: Mapping[str, str]) -> ShimSessio
     return ShimSession(source, chain.root, chain.mfa_serial, best)
 
 
-def _source_rows(res: Any, shim: ShimSession | None) -> list[tuple[str, str, str, str]]:
+Row = tuple[str, str, str, str]  # Name, Value, Type, Location: `aws configure list`'s columns
+
+
+def _setting_row(name: str, setting: Any, none: str = "(none)") -> Row:
+    """One resolve.Setting as a row: the value, its kind and where it came from."""
+    if setting is None:
+        return (name, none, "", "")
+    return (name, setting.value or none, setting.kind, setting.location or "")
+
+
+def _source_rows(res: Any, shim: ShimSession | None) -> list[Row]:
     own = f"{res.source or '(none)'} {res.source_location or ''}".strip()
     if shim is None:
         rows = [("source", res.source or "(none)", "", res.source_location or "")]
         rows.append(("why", res.source_reason, "", ""))
         if res.access_key_id:
-            rows.append(
-                ("access_key", res.access_key_id, res.source or "", res.source_location or "")
-            )
+            rows.append(_setting_row("access_key", res.credentials))
         elif res.source:
             rows.append(("access_key", "(known only after the call)", res.source, ""))
         return rows
@@ -162,19 +169,11 @@ def _source_rows(res: Any, shim: ShimSession | None) -> list[tuple[str, str, str
     return rows
 
 
-def _rows(
-    res: Any, cli_path: str | None, files: Any, shim: ShimSession | None = None
-) -> list[tuple[str, str, str, str]]:
-    rows: list[tuple[str, str, str, str]] = []
+def _rows(res: Any, cli_path: str | None, files: Any, shim: ShimSession | None = None) -> list[Row]:
+    rows: list[Row] = []
     cli_type = res.cli_version or f"v{res.cli_major}"
     rows.append(("cli", cli_path or "(not found)", cli_type, "assumed" if not cli_path else ""))
-    if res.profile_from in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
-        profile_type, profile_loc = "env", res.profile_from
-    elif res.profile_from == "--profile":
-        profile_type, profile_loc = "option", "--profile"
-    else:
-        profile_type, profile_loc = "default", ""
-    rows.append(("profile", res.profile, profile_type, profile_loc))
+    rows.append(_setting_row("profile", res.profile_setting))
     rows += _source_rows(res, shim)
     if res.role_arn:
         rows.append(("role_arn", res.role_arn, "profile", res.profile))
@@ -193,19 +192,15 @@ def _rows(
         rows.append(("sso", res.sso_session or res.sso_start_url or "", "profile", ""))
     if res.credential_process:
         rows.append(("credential_process", res.credential_process, "profile", ""))
-    region_type = {"--region": "option", "profile": "config-file"}.get(
-        res.region_from or "", "env" if res.region_from else ""
-    )
-    region_loc = res.region_location or (res.region_from if region_type == "env" else "")
-    rows.append(("region", res.region or "(none)", region_type, region_loc or ""))
+    rows.append(_setting_row("region", res.region_setting))
     if res.endpoint_url:
-        rows.append(("endpoint_url", res.endpoint_url, "", res.endpoint_url_from or ""))
+        rows.append(_setting_row("endpoint_url", res.endpoint_setting))
     if res.sts_endpoint_url and res.sts_endpoint_url != res.endpoint_url:
-        rows.append(("sts_endpoint", res.sts_endpoint_url, "", res.sts_endpoint_url_from or ""))
+        rows.append(_setting_row("sts_endpoint", res.sts_endpoint_setting))
     for setting in res.ignored_settings:
         rows.append(("ignored", setting, res.cli_version or f"v{res.cli_major}", ""))
     if res.expires_at:
-        rows.append(("expires", res.expires_at, "", res.expires_from or ""))
+        rows.append(_setting_row("expires", res.expiry))
     return rows
 
 
@@ -217,6 +212,8 @@ def format_report(
     shim: ShimSession | None = None,
     conflicts: list | None = None,
 ) -> str:
+    from ..redact import escape
+
     rows = _rows(res, cli_path, files, shim)
     if identity:
         rows += [
@@ -225,9 +222,12 @@ def format_report(
             ("user_id", identity["user_id"], "sts", "GetCallerIdentity"),
         ]
     header = ("Name", "Value", "Type", "Location")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
+    # Profile names, ARNs, paths and values come from outside: escaped before they are
+    # measured and printed, so none of them can draw on the terminal.
+    shown_rows = [tuple(escape(cell) for cell in row) for row in rows]
+    widths = [max(len(r[i]) for r in [header, *shown_rows]) for i in range(3)]
     lines = []
-    for row in [header, tuple("-" * len(h) for h in header), *rows]:
+    for row in [header, tuple("-" * len(h) for h in header), *shown_rows]:
         name, value, kind, location = row
         line = f"{name:>{widths[0]}}  {value:<{widths[1]}}  {kind:<{widths[2]}}  {location}"
         lines.append(line.rstrip())
@@ -236,8 +236,8 @@ def format_report(
     if shown:
         lines.append("Conflicts:")
         for conflict in shown:
-            lines.append(f"  [{conflict.code}] {conflict.message}")
-            lines.append(f"      fix: {conflict.fix}")
+            lines.append(f"  [{escape(conflict.code)}] {escape(conflict.message)}")
+            lines.append(f"      fix: {escape(conflict.fix)}")
     else:
         lines.append("No conflicts.")
     return "\n".join(lines) + "\n"
@@ -255,6 +255,7 @@ def _shim_credentials(res: Any, files: Any, environ: Mapping[str, str], cli: Any
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..redact import escape, json_text
     from ..situation import Situation
 
     environ = os.environ
@@ -280,8 +281,10 @@ def run(args: argparse.Namespace) -> int:
         )
         if given is None and method != res.source:
             print(
-                f"awsguard: botocore chose credentials from {method}, awsguard predicted "
-                f"{res.source}; please report this with `awsguard whoami --json`",
+                escape(
+                    f"awsguard: botocore chose credentials from {method}, awsguard "
+                    f"predicted {res.source}; please report this with `awsguard whoami --json`"
+                ),
                 file=sys.stderr,
             )
 
@@ -296,7 +299,9 @@ def run(args: argparse.Namespace) -> int:
         out.update(shim_fields(shim))
         if identity is not None:
             out["identity"] = identity
-        print(json.dumps(out, indent=2, ensure_ascii=False))
+        # Values from outside stay readable, but C0/C1 controls and bidi overrides are
+        # \u escapes (redact.json_text): valid JSON either way, and terminals see text.
+        print(json_text(out, indent=2))
     else:
         sys.stdout.write(
             format_report(res, cli_path, files, identity, shim, situation.conflicts)

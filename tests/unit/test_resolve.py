@@ -12,12 +12,19 @@ import pytest
 from awsguard.awsconfig import load_files
 from awsguard.invocation import parse
 from awsguard.resolve import (
+    CHAIN,
     CONFLICT_CODES,
+    DETECTORS,
+    PROFILE_CHAIN,
     Conflict,
     Resolution,
+    Setting,
     format_conflict_line,
     mask_key,
+    profile_vars,
+    region_vars,
     resolve,
+    session_vars,
 )
 
 NOW = datetime(2025, 1, 1, 12, 0, tzinfo=timezone.utc)
@@ -358,3 +365,98 @@ def test_every_code_is_documented() -> None:
     docs = (Path(__file__).parents[2] / "README.md").read_text()
     for code in CONFLICT_CODES:
         assert f"`{code}`" in docs, code
+
+
+# --- the shape: values that say where they came from, one order, named detectors -------
+
+
+def test_each_value_carries_its_kind_and_location(world: World) -> None:
+    res = world.resolve("--profile", "dev", AWS_ENDPOINT_URL_STS="http://sts.local")
+    assert res.profile_setting == Setting("dev", "option", "--profile")
+    assert res.region_setting == Setting("eu-west-1", "config-file", str(world.root / "config"))
+    assert res.credentials == Setting(
+        "AKIA…1234", "shared-credentials-file", str(world.root / "credentials")
+    )
+    assert res.sts_endpoint_setting == Setting("http://sts.local", "env", "AWS_ENDPOINT_URL_STS")
+    # The old flat names are read from those values, never stored twice.
+    assert (res.profile, res.profile_from) == ("dev", "--profile")
+    assert (res.region, res.region_from, res.region_location) == (
+        "eu-west-1", "profile", str(world.root / "config")
+    )
+    assert (res.source, res.access_key_id) == ("shared-credentials-file", "AKIA…1234")
+    assert (res.sts_endpoint_url, res.sts_endpoint_url_from) == (
+        "http://sts.local", "AWS_ENDPOINT_URL_STS"
+    )
+
+
+def test_a_present_but_empty_region_keeps_where_it_came_from(world: World) -> None:
+    res = world.resolve(AWS_DEFAULT_REGION="", major=1)
+    assert res.region_setting == Setting(None, "env", "AWS_DEFAULT_REGION")
+    assert "AWS_DEFAULT_REGION is set but empty" in next(
+        c.message for c in res.conflicts if c.code == "no-region"
+    )
+
+
+def test_expiry_from_the_environment_says_so(world: World) -> None:
+    res = world.resolve(AWS_CREDENTIAL_EXPIRATION="2030-01-01T00:00:00Z", **ENV_KEYS)
+    assert res.expiry == Setting("2030-01-01T00:00:00Z", "env", "AWS_CREDENTIAL_EXPIRATION")
+    assert res.expires_from == "AWS_CREDENTIAL_EXPIRATION"
+
+
+def test_json_keeps_its_keys_and_order(world: World) -> None:
+    data = world.resolve("--profile", "dev").as_dict()
+    assert list(data)[:8] == [
+        "cli_major", "profile", "profile_from", "cli_version", "source", "source_reason",
+        "source_location", "access_key_id",
+    ]
+    assert list(data)[-2:] == ["file_problems", "conflicts"]
+    assert not any(key.endswith("_setting") or key in ("credentials", "expiry") for key in data)
+    assert "raw_access_key_id" not in data and "AKIADEVDEVDEVDEV1234" not in json.dumps(data)
+
+
+def test_resolving_twice_gives_the_same_answer(world: World) -> None:
+    # Providers return what they found; nothing is left behind between resolutions.
+    world.config(
+        "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\nmfa_serial = m1\n"
+        "[profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = dev\nmfa_serial = m2\n"
+        "[profile dev]\nregion = eu-west-1\n"
+    )
+    first = world.resolve("--profile", "a")
+    second = world.resolve("--profile", "a")
+    assert first == second
+    assert first.role_chain == ["a", "b"] and first.mfa_serial == "m1"
+    assert (first.role_arn, first.source_profile) == ("arn:aws:iam::1:role/a", "b")
+    assert (first.base_source, first.base_profile) == ("shared-credentials-file", "dev")
+
+
+def test_the_chain_is_botocores_order() -> None:
+    assert [step[0] for step in CHAIN] == [
+        "env", "assume-role", "assume-role-with-web-identity", "sso",
+        "shared-credentials-file", "login", "custom-process", "config-file", "container-role",
+    ]
+    # A source profile is read with the profile's own providers only.
+    assert [step[0] for step in PROFILE_CHAIN] == [
+        "assume-role-with-web-identity", "sso", "shared-credentials-file", "login",
+        "custom-process", "config-file",
+    ]
+
+
+def test_profile_and_region_variables_follow_the_cli_major_version() -> None:
+    assert profile_vars(1) == ("AWS_DEFAULT_PROFILE", "AWS_PROFILE")
+    assert profile_vars(2) == ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+    assert region_vars(1) == ("AWS_DEFAULT_REGION",)
+    assert region_vars(2) == ("AWS_REGION", "AWS_DEFAULT_REGION")
+    assert session_vars(1)["region"] == ("region", ["AWS_DEFAULT_REGION"], None, None)
+
+
+def test_every_code_has_one_named_detector() -> None:
+    detected = [code for code, _ in DETECTORS]
+    assert sorted(detected) == sorted(CONFLICT_CODES) and len(set(detected)) == len(detected)
+    # Each detector is named after its code: one small function per conflict.
+    assert all(fn.__name__ == "_" + code.replace("-", "_") for code, fn in DETECTORS)
+
+
+def test_a_detector_reports_nothing_on_a_clean_setup(world: World) -> None:
+    world.credentials("")
+    world.config("[default]\nregion = us-east-1\ncredential_process = /bin/true\n")
+    assert world.resolve().conflicts == []

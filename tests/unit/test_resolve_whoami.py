@@ -82,3 +82,27 @@ def test_whoami_online_failure_is_one_paragraph(env, capsys, monkeypatch) -> Non
     err = capsys.readouterr().err
     assert err.startswith("awsguard: STS GetCallerIdentity failed")
     assert "Traceback" not in err
+
+
+ESCAPES = "dev\x1b]0;owned\x07\u202e\x85"
+
+
+def test_whoami_escapes_outside_text_in_the_table(env, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", ESCAPES)
+    assert main(["whoami"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\u202e" not in out and "\x85" not in out and "\x07" not in out
+    assert "dev\\x1b]0;owned\\x07\\u202e\\x85" in out
+
+
+def test_whoami_json_escapes_controls_and_bidi_but_parses_to_the_same(
+    env, capsys, monkeypatch
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", ESCAPES)
+    assert main(["whoami", "--json"]) == 0
+    text = capsys.readouterr().out
+    assert not any(ch in text for ch in "\x1b\x07\u202e\x85")
+    assert "\\u202e" in text and "\\u0085" in text
+    out = json.loads(text)
+    assert out["profile"] == ESCAPES
+    assert "profile-not-found" in [c["code"] for c in out["conflicts"]]
