@@ -939,10 +939,7 @@ def configured_endpoint(
     if not cli_honours("configured-endpoints", cli_major, cli_version):
         return None
     profile = files.profile(profile_name) if files.has_profile(profile_name) else {}
-    ignore = environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-    if ignore is None:
-        ignore = _str(profile, "ignore_configured_endpoint_urls")
-    if (ignore or "").strip().lower() == "true":
+    if endpoints_ignored(environ, profile):
         return None
     snake = client.replace("-", "_") if client else None
     if snake:
@@ -962,6 +959,15 @@ def configured_endpoint(
         where = files.where(profile_name, "endpoint_url")
         return Setting(str(profile["endpoint_url"]), "config-file", str(where))
     return None
+
+
+def endpoints_ignored(environ: Mapping[str, str], profile: Mapping[str, ConfigValue]) -> bool:
+    """AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, else the profile's
+    ignore_configured_endpoint_urls, is "true": the variable, when set at all, wins."""
+    ignore = environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+    if ignore is None:
+        ignore = _str(profile, "ignore_configured_endpoint_urls")
+    return (ignore or "").strip().lower() == "true"
 
 
 def endpoint_settings_present(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .common import Check, FAIL, OK, WARN, _truthy, mask_env_value, mask_url
+from .common import Check, FAIL, OK, WARN, mask_env_value, mask_url
 
 
 # --- 8. network settings -------------------------------------------------------------------
@@ -117,10 +117,9 @@ def endpoint_settings(
                         f"[services {services_name}] {service} endpoint_url = "
                         f"{mask_url(values['endpoint_url'])}"
                     )
-    ignored = _truthy(environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) or _truthy(
-        profile.get("ignore_configured_endpoint_urls")
-    )
-    return lines, ignored
+    from ..resolve import endpoints_ignored
+
+    return lines, endpoints_ignored(environ, profile)
 
 
 def _bad_url(value: str) -> bool:

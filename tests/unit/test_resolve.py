@@ -460,3 +460,23 @@ def test_a_detector_reports_nothing_on_a_clean_setup(world: World) -> None:
     world.credentials("")
     world.config("[default]\nregion = us-east-1\ncredential_process = /bin/true\n")
     assert world.resolve().conflicts == []
+
+
+def test_the_ignore_variable_wins_over_the_profile_in_resolve_and_doctor(world: World) -> None:
+    from awsguard.doctor.network import endpoint_settings
+
+    world.config(
+        "[default]\nregion = us-east-1\nendpoint_url = http://profile.local\n"
+        "ignore_configured_endpoint_urls = true\n"
+    )
+    honoured = world.resolve(AWS_IGNORE_CONFIGURED_ENDPOINT_URLS="false")
+    assert honoured.endpoint_setting == Setting(
+        "http://profile.local", "config-file", str(world.root / "config")
+    )
+    files = load_files(world.env)
+    _, ignored = endpoint_settings(
+        {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "false"}, files.profile("default"), {}
+    )
+    assert ignored is False
+    assert world.resolve().endpoint_url is None
+    assert endpoint_settings({}, files.profile("default"), {})[1] is True
