@@ -235,8 +235,9 @@ def watched_paths(environ: Mapping[str, str], files, res) -> list[str]:  # noqa:
         os.path.join(home, ".aws", "sso", "cache"),
         os.path.join(home, ".aws", "cli", "cache"),
     ]
-    if res.expires_from and res.expires_from.startswith(("SSO token cache ", "CLI credential")):
-        wanted.append(res.expires_from.split(" cache ", 1)[1])
+    expiry = getattr(res, "expiry", None)
+    if expiry is not None and expiry.kind in ("sso-cache", "cli-cache") and expiry.location:
+        wanted.append(expiry.location)  # the cache file the expiry was read from
     out: list[str] = []
     for path in wanted:
         path = os.path.abspath(path)

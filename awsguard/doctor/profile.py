@@ -111,9 +111,10 @@ def check_region(res: Resolution) -> Check:
             if no_region
             else f"`aws configure set region <region> --profile {res.profile}`",
         )
-    where = res.region_from or "?"
-    if res.region_from == "profile":
-        where = f"profile {res.profile} in {res.region_location}"
+    setting = res.region_setting
+    where = (setting.location if setting is not None else None) or "?"
+    if setting is not None and setting.kind == "config-file":
+        where = f"profile {res.profile} in {setting.location}"
     if not _REGION_SHAPE.match(res.region):
         return Check(
             "profile.region",
