@@ -387,12 +387,10 @@ def _inputs_key(inputs: list[str], wrapper: bool, environ: Mapping[str, str]) ->
 
 
 def _read_cache(environ: Mapping[str, str]) -> dict:
-    import json
-
-    from . import safefs
+    from . import jsonlite, safefs  # read on every call of the shim: no `json` import
 
     try:
-        data = json.loads(safefs.read_text(_cache_file(environ)))
+        data = jsonlite.loads(safefs.read_text(_cache_file(environ)))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -499,6 +497,11 @@ def identify(
                 info.inputs = [resolved]
         if info is None:
             info = RealCli(path, os.path.realpath(path), None, 2, "assumed (unknown install)")
+            if probe:
+                # Asked and it did not say: remembered too (keyed on its file like any
+                # answer), or every call would start it again. `awsguard real` asks anew.
+                info.inputs = [info.resolved]
+                _remember(info, True, environ)
         else:
             _remember(info, wrapper, environ)
     _memo[memo_key] = info

@@ -26,17 +26,18 @@ reading the file in `load_config`.
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import re
-from pathlib import Path
 
 from . import paths
 from .errors import AwsguardError
 
+# The shim loads this module on every call it decides afresh: `pathlib` (with
+# `urllib.parse`), `re` and `fnmatch` cost it milliseconds, so each is imported where a
+# rule, an error or a caller needs it. Config.path is a Path, made on first use.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
     from typing import Any
 
 LEVELS = ("never", "confirm", "type", "deny")
@@ -91,10 +92,12 @@ class ConfigError(AwsguardError):
     )
 
     def __init__(
-        self, problem: str, path: Path, line: int | None = None, column: int | None = None
+        self, problem: str, path: Path | str, line: int | None = None, column: int | None = None
     ) -> None:
+        from pathlib import Path
+
         self.problem = problem.rstrip(". ")
-        self.path = path
+        self.path = Path(path)
         self.line = line
         self.column = column
         super().__init__(self.text())
@@ -215,8 +218,8 @@ class Decision:
 
 
 class Config:
-    def __init__(self, path: Path, exists: bool = False) -> None:
-        self.path = path
+    def __init__(self, path: Path | str, exists: bool = False) -> None:
+        self._path: Path | str = path
         self.exists = exists
         self.data: dict[str, Any] = {}
         self.error: ConfigError | None = None
@@ -226,6 +229,19 @@ class Config:
         self.accounts: dict[str, Account] = {}
         self.rules: list[Rule] = []
         self.conflicts: dict[str, str] = {}
+
+    @property
+    def path(self) -> Path:
+        if isinstance(self._path, str):
+            from pathlib import Path
+
+            self._path = Path(self._path)
+        return self._path
+
+    @property
+    def path_text(self) -> str:
+        """The path as given, without making a Path (the shim's path)."""
+        return self._path if isinstance(self._path, str) else str(self._path)
 
     # -- raw sections, for the other features' tables
 
@@ -382,7 +398,16 @@ def _risk_name(classification: Any) -> str:
 
 
 def _kebab(api: str) -> str:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", api).lower()
+    """TerminateInstances -> terminate-instances: a dash before each capital that follows
+    a lower-case letter or a digit (ASCII), without `re`."""
+    out: list[str] = []
+    before = ""
+    for char in api:
+        if "A" <= char <= "Z" and ("a" <= before <= "z" or "0" <= before <= "9"):
+            out.append("-")
+        out.append(char)
+        before = char
+    return "".join(out).lower()
 
 
 def _command_names(classification: Any, invocation: Any) -> tuple[str, ...]:
@@ -406,6 +431,8 @@ def _matches(rule: Rule, facts: _Facts, risk: str) -> bool | None:
     """True/False; None when only the (unknown) account decides."""
     if rule.risks and risk not in rule.risks:
         return False
+    import fnmatch  # only once there are rules to match
+
     if rule.profile is not None and not (
         facts.profile is not None and fnmatch.fnmatchcase(facts.profile, rule.profile)
     ):
@@ -428,7 +455,15 @@ def _matches(rule: Rule, facts: _Facts, risk: str) -> bool | None:
 # ---------------------------------------------------------------------------
 # Loading
 
-_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_POSITION = r"\(at line (\d+), column (\d+)\)"  # in tomllib's error messages
+
+
+def config_path_text(environ: Mapping[str, str]) -> str:
+    """paths.config_file(environ) as a string, without pathlib."""
+    override = environ.get("AWSGUARD_CONFIG")
+    if override:
+        return os.path.expanduser(override)
+    return os.path.join(paths.xdg_str(environ, "XDG_CONFIG_HOME", ".config"), "config.toml")
 
 
 def load_config(environ: Mapping[str, str] = os.environ) -> Config:
@@ -439,7 +474,7 @@ def load_config(environ: Mapping[str, str] = os.environ) -> Config:
     """
     from . import safefs
 
-    path = paths.config_file(environ)
+    path = config_path_text(environ)
     config = Config(path=path)
     try:
         # Bounded, regular files only (a FIFO must not hang the shim), and since this
@@ -499,6 +534,8 @@ def _table_name(header: str) -> str:
 
 def _locate(text: str, where: str) -> tuple[int | None, int | None]:
     """(line, column) of `where` in config.toml's text, 1-based; (None, None) if not found."""
+    import re
+
     rules = re.match(r"^\[\[rules\]\] #(\d+)(?: (\S+))?$", where)
     table = re.match(r"^\[([^\]]+)\](?: (.+))?$", where)
     if rules:
@@ -536,12 +573,18 @@ _PARSE_CACHE = "config.parsed"
 CONFIG_CAP = 1024 * 1024  # a config.toml larger than this is not a config (safefs.CONFIG_CAP)
 
 
-def _cached_parse(environ: Mapping[str, str], path: Path, raw: bytes) -> dict[str, Any] | None:
+def _parse_cache(environ: Mapping[str, str]) -> str:
+    return os.path.join(paths.xdg_str(environ, "XDG_CACHE_HOME", ".cache"), _PARSE_CACHE)
+
+
+def _cached_parse(
+    environ: Mapping[str, str], path: Path | str, raw: bytes
+) -> dict[str, Any] | None:
     import marshal
 
     try:
         # safefs: only a file of ours in a private folder (it could turn any rule off).
-        blob = paths.read_private(paths.cache_dir(environ) / _PARSE_CACHE, 2 * CONFIG_CAP + 4096)
+        blob = paths.read_private(_parse_cache(environ), 2 * CONFIG_CAP + 4096)
         saved_path, saved_raw, data = marshal.loads(blob)
     except (OSError, EOFError, ValueError, TypeError):
         return None
@@ -550,24 +593,28 @@ def _cached_parse(environ: Mapping[str, str], path: Path, raw: bytes) -> dict[st
     return data
 
 
-def _save_parse(environ: Mapping[str, str], path: Path, raw: bytes, data: dict[str, Any]) -> None:
+def _save_parse(
+    environ: Mapping[str, str], path: Path | str, raw: bytes, data: dict[str, Any]
+) -> None:
     import marshal
 
     try:
         # Dates and times (TOML has them) are not marshal types: then there is no cache.
         blob = marshal.dumps((str(path), raw, data))
-        paths.write_private(paths.cache_dir(environ) / _PARSE_CACHE, blob)
+        paths.write_private(_parse_cache(environ), blob)
     except (OSError, ValueError):
         pass
 
 
-def _syntax_error(detail: str, text: str, path: Path) -> ConfigError:
-    found = _POSITION.search(detail)
+def _syntax_error(detail: str, text: str, path: Path | str) -> ConfigError:
+    import re
+
+    found = re.search(_POSITION, detail)
     line = column = None
     where = ""
     if found:
         line, column = int(found.group(1)), int(found.group(2))
-        detail = _POSITION.sub("", detail).strip()
+        detail = re.sub(_POSITION, "", detail).strip()
         lines = text.splitlines()
         shown = lines[line - 1].strip() if 0 < line <= len(lines) else ""
         where = f" (`{shown}`)" if shown else ""
@@ -576,20 +623,20 @@ def _syntax_error(detail: str, text: str, path: Path) -> ConfigError:
     )
 
 
-def _bad(path: Path, where: str, message: str) -> ConfigError:
+def _bad(path: Path | str, where: str, message: str) -> ConfigError:
     error = ConfigError(f"{where}: {message}", path)
     error.where = where  # type: ignore[attr-defined]  # placed by _from_data
     return error
 
 
-def _level(path: Path, where: str, value: Any) -> str:
+def _level(path: Path | str, where: str, value: Any) -> str:
     if value not in LEVELS:
         raise _bad(path, where, f"{value!r} is not one of {', '.join(LEVELS)}")
     return value
 
 
 def _read_tables(config: Config, data: dict[str, Any]) -> None:
-    path = config.path
+    path = config.path_text
     risk_table = data.get("risk", {})
     if not isinstance(risk_table, dict):
         raise _bad(path, "risk", "must be a table ([risk])")
@@ -604,7 +651,7 @@ def _read_tables(config: Config, data: dict[str, Any]) -> None:
         raise _bad(path, "accounts", 'must be tables ([accounts."123456789012"])')
     for account_id, entry in accounts.items():
         where = f'[accounts."{account_id}"]'
-        if not re.fullmatch(r"[0-9]{12}", account_id):
+        if not (len(account_id) == 12 and account_id.isascii() and account_id.isdigit()):
             raise _bad(path, where, "an account id is 12 digits (quote it as a key)")
         if not isinstance(entry, dict):
             raise _bad(path, where, "must be a table with name, protected, confirm")

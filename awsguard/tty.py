@@ -7,16 +7,17 @@ they never write to stdout. prompt_toolkit is imported only when a prompt runs.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import re
-from collections.abc import Iterator
-from typing import Any
 
 from .errors import EXIT_REFUSED, AwsguardError
 
+# The shim imports this module for has_terminal() on every session profile's call:
+# `re`, `contextlib` and `typing` cost it milliseconds, so none is imported at the top.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 TTY_PATH = "/dev/tty"
-MFA_CODE = re.compile(r"^[0-9]{6}$")
 MAX_ATTEMPTS = 5
 
 
@@ -49,22 +50,28 @@ def has_terminal() -> bool:
     return True
 
 
-@contextlib.contextmanager
-def _terminal() -> Iterator[tuple[Any, Any]]:
-    try:
-        # Two handles: a tty is not seekable, so one read-write text file is not possible.
-        reader = open(TTY_PATH, encoding="utf-8", errors="replace")  # noqa: SIM115
-        writer = open(TTY_PATH, "w", encoding="utf-8")  # noqa: SIM115
-    except OSError as err:
-        raise no_terminal(err) from None
-    try:
-        from prompt_toolkit.input.vt100 import Vt100Input
-        from prompt_toolkit.output.vt100 import Vt100_Output
+class _terminal:  # noqa: N801 - used as `with _terminal() as (term_in, term_out)`
+    """prompt_toolkit's input and output on /dev/tty, closed on leaving."""
 
-        yield Vt100Input(reader), Vt100_Output.from_pty(writer)
-    finally:
-        reader.close()
-        writer.close()
+    def __enter__(self) -> tuple[Any, Any]:
+        try:
+            # Two handles: a tty is not seekable, so one read-write text file is not possible.
+            self.reader = open(TTY_PATH, encoding="utf-8", errors="replace")  # noqa: SIM115
+            self.writer = open(TTY_PATH, "w", encoding="utf-8")  # noqa: SIM115
+        except OSError as err:
+            raise no_terminal(err) from None
+        try:
+            from prompt_toolkit.input.vt100 import Vt100Input
+            from prompt_toolkit.output.vt100 import Vt100_Output
+
+            return Vt100Input(self.reader), Vt100_Output.from_pty(self.writer)
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def __exit__(self, *_exc: object) -> None:
+        self.reader.close()
+        self.writer.close()
 
 
 def _ask(message: str, secret: bool = False) -> str:
@@ -92,8 +99,8 @@ def say(text: str) -> None:
 
 def normalise_mfa_code(text: str) -> str | None:
     """The 6 digits in `text` (spaces and dashes allowed as separators), or None."""
-    code = re.sub(r"[\s-]", "", text)
-    return code if MFA_CODE.match(code) else None
+    code = "".join(text.split()).replace("-", "")
+    return code if len(code) == 6 and code.isascii() and code.isdigit() else None
 
 
 def ask_mfa_code(profile: str, mfa_serial: str) -> str:

@@ -275,3 +275,23 @@ def test_only_a_python_script_is_read_as_an_awscli_install(
     environ = {"HOME": str(tmp_path / "home"), "PATH": "/nonexistent"}
     info = realcli.identify(str(script), environ, probe=False)
     assert info.version == version
+
+
+def test_a_cli_that_prints_no_version_is_asked_once_until_it_changes(tmp_path):
+    # `/bin/true` as the real CLI (the benchmark's), or a wrapper that prints nothing:
+    # before, every call of the shim started it again.
+    counter = tmp_path / "runs"
+    silent = _exe(tmp_path / "bin" / "aws", f"#!/bin/sh\necho x >> {counter}\n")
+    env = _env(tmp_path / "home")
+    for _ in range(3):
+        realcli._memo.clear()
+        info = realcli.identify(str(silent), env)
+        assert (info.major, info.version) == (2, None)
+    assert counter.read_text().count("x") == 1
+    silent.write_text(silent.read_text() + 'echo "aws-cli/1.40.0 Python/3.11"\n')
+    realcli._memo.clear()
+    assert realcli.identify(str(silent), env).version == "1.40.0"  # changed: asked again
+    with pytest.raises(realcli.RealCliNotFound):
+        silent.write_text(f"#!/bin/sh\necho x >> {counter}\n")
+        realcli._memo.clear()
+        realcli.describe(str(silent), env)  # `awsguard real` always asks

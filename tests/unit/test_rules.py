@@ -219,3 +219,44 @@ def test_parsed_config_is_reused_until_the_file_changes(tmp_path: Path) -> None:
 def test_dates_in_the_config_do_not_break_the_parse_cache(tmp_path: Path) -> None:
     config = config_from(tmp_path, "[prompt]\nsince = 2024-01-01\n")
     assert config.error is None and str(config.section("prompt")["since"]) == "2024-01-01"
+
+
+def test_kebab_case_of_an_api_name_matches_the_regular_expression_it_replaced() -> None:
+    import random
+    import re
+
+    from awsguard.rules import _kebab
+
+    def by_re(api: str) -> str:
+        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", api).lower()
+
+    words = ["TerminateInstances", "GetObjectACL", "S3Get", "x9Y", "ÉtéAbc", "aÀB", "", "A", "--B"]
+    rng = random.Random(14)
+    alphabet = "aZ9-_ÀéB0z"
+    words += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))) for _ in range(500)]
+    for word in words:
+        assert _kebab(word) == by_re(word), word
+
+
+def test_the_shim_loads_the_config_without_pathlib_re_or_fnmatch(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    config = tmp_path / "config.toml"
+    config.write_text('[risk]\nwrite = "confirm"\n[accounts."123456789012"]\nname = "prod"\n')
+    environ = {"AWSGUARD_CONFIG": str(config), "HOME": str(tmp_path),
+               "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    code = (
+        f"import sys; sys.path[:0] = {sys.path!r}; from awsguard import rules\n"
+        f"c = rules.load_config({environ!r})\n"
+        "assert c.error is None and c.risk_levels['write'] == 'confirm', c.error\n"
+        "print(sorted(m for m in ('pathlib', 're', 'fnmatch') if m in sys.modules))\n"
+        "print(c.path.name, c.accounts['123456789012'].name)\n"
+    )
+    outputs = []
+    for _ in range(2):  # parsed (tomllib imports `re`), then read from the parse cache
+        done = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True,
+                              text=True)
+        assert done.returncode == 0, done.stderr
+        outputs.append(done.stdout.split("\n")[:2])
+    assert outputs[1] == ["[]", "config.toml prod"]

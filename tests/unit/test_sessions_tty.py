@@ -19,7 +19,8 @@ def spawn(code: str) -> object:
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [("123456", "123456"), ("123 456", "123456"), (" 123-456 ", "123456"), ("12345", None),
-     ("1234567", None), ("abcdef", None)],
+     ("1234567", None), ("abcdef", None), ("12\t34 56\n", "123456"),
+     ("\u0661\u0662\u0663\u0664\u0665\u0666", None), ("12345\u00b2", None)],
 )
 def test_an_mfa_code_is_six_digits_with_optional_separators(typed: str, expected: str) -> None:
     assert tty.normalise_mfa_code(typed) == expected
