@@ -29,6 +29,11 @@ MAX_ATTEMPTS = 5
 APPROVE_VAR = "AWSGUARD_APPROVE"
 # How long a read in CI (or without a terminal) waits for STS to say who it runs as.
 READ_IDENTITY_DEADLINE = 1.5
+# How long a command that needs the identity (a confirmation, an account rule) waits
+# before it is refused: botocore alone would take ~30 s (timeouts and retries) against
+# an endpoint that accepts the connection and never answers.
+GUARDED_IDENTITY_DEADLINE = 10.0
+GUARDED_IDENTITY_VAR = "AWSGUARD_GUARDED_IDENTITY_TIMEOUT"
 
 
 class Outcome:
@@ -141,8 +146,14 @@ def check(
                 acting = parse(child_argv, major=getattr(invocation, "major", 1), environ=environ)
             # A read never waits on awsguard: in CI or without a terminal, STS gets a
             # short deadline, and an answer that does not come leaves the read unguarded.
-            deadline = _read_deadline(environ, ci) if quick else None
+            # Anything else gets a longer one, and is refused when it passes.
+            deadline = _read_deadline(environ, ci) if quick else guarded_identity_deadline(environ)
             who = identity_mod.identify(acting, resolution, environ, deadline=deadline)
+        except identity_mod.IdentityTimeout as err:
+            unknown = str(err) if quick else (
+                f"the identity could not be confirmed in time: {err} "
+                f"{GUARDED_IDENTITY_VAR}=SECONDS waits longer."
+            )
         except identity_mod.IdentityUnknown as err:
             unknown = str(err)
     if who is not None:
@@ -243,6 +254,14 @@ def _read_deadline(environ: Mapping[str, str], ci: bool) -> float | None:
         return max(0.1, float(environ.get("AWSGUARD_READ_IDENTITY_TIMEOUT", "")))
     except ValueError:
         return READ_IDENTITY_DEADLINE
+
+
+def guarded_identity_deadline(environ: Mapping[str, str]) -> float:
+    """Seconds STS may take to say who a guarded command runs as before it is refused."""
+    try:
+        return max(0.1, float(environ.get(GUARDED_IDENTITY_VAR, "")))
+    except ValueError:
+        return GUARDED_IDENTITY_DEADLINE
 
 
 def approval_names(identity: Mapping[str, Any], config: Any = None) -> set[str]:

@@ -255,13 +255,15 @@ def identify(creds: ChildCredentials, files: Any, environ: Mapping[str, str],
              region: str | None) -> dict[str, Any]:
     """Who these credentials act as: account, arn, alias, name (from awsguard's config)."""
     from . import identity as identity_mod
+    from .confirm import guarded_identity_deadline
     from .invocation import parse
     from .resolve import resolve
 
     env = env_with(environ, creds, region)
     invocation = parse(["sts", "get-caller-identity"])
     resolution = resolve(invocation, env, files, 2)
-    who = identity_mod.identify(invocation, resolution, env)
+    deadline = guarded_identity_deadline(environ)  # an STS that never answers: refused
+    who = identity_mod.identify(invocation, resolution, env, deadline=deadline)
     return {
         "account": who.account,
         "arn": who.arn,

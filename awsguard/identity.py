@@ -59,6 +59,10 @@ class IdentityUnknown(AwsguardError):
     exit_code = EXIT_REFUSED
 
 
+class IdentityTimeout(IdentityUnknown):
+    """STS did not answer within the deadline the caller gave."""
+
+
 # fetch(invocation, resolution, environ, cached_for) -> (the access key id botocore
 # signed with, the identity); cached_for(key) is asked before STS is.
 Fetcher = Callable[..., tuple[str, Identity]]
@@ -228,10 +232,10 @@ def _within(deadline: float, call: Callable[[], Any]) -> Any:
     worker.start()
     worker.join(deadline)
     if worker.is_alive():
-        raise IdentityUnknown(
-            f"STS did not say who this command runs as within {deadline:g} s (CI or no "
-            "terminal: a read does not wait longer). Check the network and any "
-            "--endpoint-url or AWS_ENDPOINT_URL; `awsguard whoami --online` repeats the call."
+        raise IdentityTimeout(
+            f"STS did not say who this command runs as within {deadline:g} s. Check the "
+            "network and any --endpoint-url or AWS_ENDPOINT_URL; `awsguard whoami --online` "
+            "repeats the call."
         )
     if "error" in box:
         raise box["error"]
