@@ -557,6 +557,9 @@ class _Parse:
                 # append actions keep every occurrence, in order
                 self.options[canonical] = self.options.get(canonical, ()) + tuple(t.values)
             else:
+                # re-inserted: the dict's order is the order of last occurrence, so the
+                # params (decoded in that order) end with what argparse kept for the dest
+                self.options.pop(canonical, None)
                 self.options[canonical] = tuple(t.values)
             self.option_opts[canonical] = t.opt
 

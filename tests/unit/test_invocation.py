@@ -90,6 +90,18 @@ def test_operation_options_canonical():
     assert inv.api_operation == "TerminateInstances"
 
 
+def test_the_last_of_a_boolean_pair_wins():
+    # argparse stores into one dest; found by the differential test (v2, seed 215)
+    assert (
+        p("ec2 terminate-instances --insta=i-1 --no-dry-run --dry-run --no-dry").params["DryRun"]
+        is False
+    )
+    assert (
+        p("ec2 terminate-instances --instance-ids i-1 --no-dry-run --dry-run").params["DryRun"]
+        is True
+    )
+
+
 def test_equals_form_keeps_the_value_with_the_full_name():
     inv = p("ec2 modify-image-attribute --image-id=ami-1 --attr=launchPermission --op=add")
     assert "--attribute=launchPermission" in inv.args and "--operation-type=add" in inv.args
