@@ -338,9 +338,14 @@ class Pipeline:
                 return
             from .explain import enrich
 
-            # AWS's message often names no policy layer: ask the offline engine,
-            # over the policies this identity can read (fail-soft, bounded time).
-            diagnosis = enrich.with_policies(diagnosis, self.child_env, self.invocation)
+            # AWS's message often names no policy layer: when the user asked for it, ask
+            # the offline engine over the policies this identity can read (fail-soft,
+            # bounded time); else a hint says how to ask.
+            section = getattr(self.config, "raw", {}).get("explain", {}) if self.config else {}
+            configured = section.get("policies") if isinstance(section, dict) else None
+            diagnosis = enrich.with_policies(
+                diagnosis, self.child_env, self.invocation, configured
+            )
             _say(explain.render(diagnosis))
             explain.save_last(diagnosis, self.environ)
         except Exception as err:  # noqa: BLE001 - explaining must never break the command

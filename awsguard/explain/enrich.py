@@ -7,6 +7,11 @@ endpoint the CLI used (`awsguard.policy.online.gather`) and evaluates the refuse
 request with the offline engine. It is fail-soft and bounded: at most BUDGET_SECONDS,
 one attempt per call, never raises, never prints, keeps nothing.
 
+It runs only when the user asked for it (AWSGUARD_EXPLAIN_POLICIES=1, or `policies =
+true` in config.toml's [explain] table): importing botocore and reading the policies
+delays the CLI's exit status by about half a second. Otherwise the diagnosis is printed
+from what the shim already holds, with one hint naming the switch.
+
 `conclude` is the pure part (plain data in, Diagnosis out); `with_policies` is the edge.
 """
 
@@ -23,7 +28,12 @@ from typing import Any
 
 from .advice import Diagnosis, with_layer
 
-OPT_OUT_VAR = "AWSGUARD_EXPLAIN_POLICIES"
+OPT_OUT_VAR = "AWSGUARD_EXPLAIN_POLICIES"  # 1: read the policies; 0: never (beats config)
+SWITCH_HINT = (
+    "To name the policy layer, awsguard can read this identity's own policies after a "
+    "refusal (about half a second more, up to 3 s): AWSGUARD_EXPLAIN_POLICIES=1, or "
+    "policies = true in the [explain] table of config.toml."
+)
 BUDGET_SECONDS = 3.0
 CALL_TIMEOUT_SECONDS = 2
 DENIALS = ("explicit-deny", "implicit-deny")
@@ -228,14 +238,29 @@ _PRINCIPAL_TYPES = {"user": "User", "role-session": "AssumedRole",
                     "federated-user": "FederatedUser", "root": "Account"}
 
 
-def wanted(d: Diagnosis, environ: Mapping[str, str]) -> bool:
+def asked(environ: Mapping[str, str], configured: object = None) -> bool:
+    """Whether the user asked for policy reading: the variable (1/0, true/false, on/off)
+    wins over `policies = true|false` in config.toml's [explain]; off when neither says."""
+    value = environ.get(OPT_OUT_VAR, "").strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    return configured is True
+
+
+def could_help(d: Diagnosis) -> bool:
+    """A denial whose layer AWS did not name, for a known action: reading helps."""
     return (
-        environ.get(OPT_OUT_VAR, "1") != "0"
-        and d.category in DENIALS
+        d.category in DENIALS
         and d.policy_type is None
         and bool(d.action)
         and ":" in (d.action or "")
     )
+
+
+def wanted(d: Diagnosis, environ: Mapping[str, str], configured: object = None) -> bool:
+    return asked(environ, configured) and could_help(d)
 
 
 def resource_for(d: Diagnosis) -> str | None:
@@ -479,13 +504,23 @@ def _gather_and_evaluate(
     return outcome.get("value")
 
 
-def with_policies(diagnosis: Diagnosis, child_env: dict, invocation: Any) -> Diagnosis:
+def with_policies(
+    diagnosis: Diagnosis, child_env: dict, invocation: Any, configured: object = None
+) -> Diagnosis:
     """`diagnosis`, with the policy layer and deciding statement from a local evaluation
-    of the caller's readable policies when AWS's message named no layer. Never raises,
-    never prints; returns `diagnosis` unchanged when it cannot do better."""
+    of the caller's readable policies when AWS's message named no layer and the user
+    asked for it (`configured`: [explain] policies in config.toml). Not asked: the same
+    diagnosis with SWITCH_HINT, unless the variable says 0. Never raises, never prints;
+    returns `diagnosis` unchanged when it cannot do better."""
     try:
-        if not wanted(diagnosis, child_env):
+        if not could_help(diagnosis):
             return diagnosis
+        if not asked(child_env, configured):
+            if child_env.get(OPT_OUT_VAR, "").strip().lower() in ("0", "false", "no", "off"):
+                return diagnosis  # turned off on purpose: no advice to turn it on
+            if "--no-sign-request" in getattr(invocation, "flags", frozenset()):
+                return diagnosis
+            return replace(diagnosis, hints=[*diagnosis.hints, SWITCH_HINT])
         if "--no-sign-request" in getattr(invocation, "flags", frozenset()):
             return diagnosis
         resource = resource_for(diagnosis)

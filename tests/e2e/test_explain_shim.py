@@ -79,10 +79,17 @@ def enforced() -> Iterator[Enforced]:
         server.stop()
 
 
-def as_user(aws_env: dict[str, str], enforced: Enforced, user: str) -> dict[str, str]:
+def as_user(
+    aws_env: dict[str, str], enforced: Enforced, user: str, policies: str | None = "1"
+) -> dict[str, str]:
+    """The user's environment; policy reading asked for (AWSGUARD_EXPLAIN_POLICIES=1)
+    unless `policies` says otherwise (None: the default, not asked)."""
     key_id, secret = enforced.keys[user]
-    return {**aws_env, "AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret,
-            "AWS_ENDPOINT_URL": enforced.server.url}
+    env = {**aws_env, "AWS_ACCESS_KEY_ID": key_id, "AWS_SECRET_ACCESS_KEY": secret,
+           "AWS_ENDPOINT_URL": enforced.server.url}
+    if policies is not None:
+        env["AWSGUARD_EXPLAIN_POLICIES"] = policies
+    return env
 
 
 def diagnosis_block(stderr: bytes) -> str:
@@ -125,12 +132,23 @@ def test_no_allow_is_named_as_no_identity_based_policy_allows(aws_env, enforced,
     assert "explicit deny" not in block
 
 
-def test_opt_out_keeps_the_bare_diagnosis(aws_env, enforced):
-    env = {**as_user(aws_env, enforced, "a"), "AWSGUARD_EXPLAIN_POLICIES": "0"}
+@pytest.mark.parametrize("policies", [None, "0"])
+def test_not_asked_or_turned_off_keeps_the_bare_diagnosis(aws_env, enforced, policies):
+    env = as_user(aws_env, enforced, "a", policies)
     out = run_aws(env, "s3api", "list-objects-v2", "--bucket", LOCKED)
     block = diagnosis_block(out.stderr)
     assert block.startswith("awsguard: access refused (AccessDenied): no policy allows it")
     assert "DenyS3" not in block
+
+
+def test_policies_true_in_config_toml_asks_for_the_reading(aws_env, enforced, tmp_path):
+    config = tmp_path / "awsguard-config.toml"
+    config.write_text("[explain]\npolicies = true\n")
+    config.chmod(0o600)
+    env = {**as_user(aws_env, enforced, "a", None), "AWSGUARD_CONFIG": str(config)}
+    out = run_aws(env, "s3api", "list-objects-v2", "--bucket", LOCKED)
+    block = diagnosis_block(out.stderr)
+    assert "Statement 'DenyS3' in inline policy 'guard' of user a denies" in block
 
 
 def test_a_successful_call_prints_nothing_extra(aws_env, enforced):

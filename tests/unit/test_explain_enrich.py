@@ -218,15 +218,35 @@ def test_request_context_has_what_the_shim_knows():
 # --- when it runs ---------------------------------------------------------------------------
 
 
-def test_opt_out_and_named_layers_are_left_alone():
+def test_policies_are_read_only_when_asked_and_named_layers_are_left_alone():
     d = bare_s3_denial()
-    assert wanted(d, {})
-    assert not wanted(d, {OPT_OUT_VAR: "0"})
+    assert not wanted(d, {})  # off unless asked: it costs the exit status ~0.5 s
+    assert wanted(d, {OPT_OUT_VAR: "1"})
+    assert wanted(d, {}, True)  # [explain] policies = true
+    assert not wanted(d, {}, "yes")  # only a TOML boolean
+    assert not wanted(d, {OPT_OUT_VAR: "0"}, True)  # the variable wins
+    assert wanted(d, {OPT_OUT_VAR: "on"}, False)
     named = diagnose("AccessDenied", f"User: {USER} is not authorized to perform: s3:ListBucket "
                      "because no identity-based policy allows the s3:ListBucket action")
-    assert named.policy_type == "identity" and not wanted(named, {})
+    assert named.policy_type == "identity" and not wanted(named, {OPT_OUT_VAR: "1"})
     expired = diagnose("ExpiredToken", "The security token included in the request is expired")
-    assert not wanted(expired, {})
+    assert not wanted(expired, {OPT_OUT_VAR: "1"})
+
+
+def test_not_asked_the_diagnosis_is_unchanged_but_for_a_hint_naming_the_switch(monkeypatch):
+    import awsguard.explain.enrich as enrich
+
+    def boom(*_args):
+        raise AssertionError("must not gather")
+
+    monkeypatch.setattr(enrich, "_gather_and_evaluate", boom)
+    d = bare_s3_denial()
+    hinted = with_policies(d, {}, parse(list(ARGV)))
+    assert hinted.hints == [*d.hints, enrich.SWITCH_HINT]
+    assert (hinted.category, hinted.policy_type) == (d.category, d.policy_type)
+    assert with_policies(d, {}, parse(list(ARGV)), False) == hinted
+    expired = diagnose("ExpiredToken", "The security token included in the request is expired")
+    assert with_policies(expired, {}, parse(list(ARGV))) is expired  # reading would not help
 
 
 def test_opt_out_returns_the_same_diagnosis_without_calling_aws(monkeypatch):
@@ -257,7 +277,7 @@ def test_any_internal_error_returns_the_diagnosis_unchanged(monkeypatch, capfd):
 
     monkeypatch.setattr(enrich, "_gather_and_evaluate", broken)
     d = bare_s3_denial()
-    assert with_policies(d, {}, parse(list(ARGV))) is d
+    assert with_policies(d, {OPT_OUT_VAR: "1"}, parse(list(ARGV))) is d
     assert capfd.readouterr() == ("", "")
 
 
@@ -273,6 +293,7 @@ def moto_env(moto_server, monkeypatch) -> dict[str, str]:
         "AWS_ENDPOINT_URL": moto_server.url,
         "AWS_CONFIG_FILE": "/nonexistent/config",
         "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials",
+        OPT_OUT_VAR: "1",  # asked for: these tests are about the reading itself
     }
 
 
