@@ -117,11 +117,11 @@ def iam_actions(service: str | None, api: str | None) -> list[str]:
     """IAM actions a call to `api` of `service` needs, best first; [] if unknown."""
     if not service or not api:
         return []
-    try:
-        from .. import catalog  # written alongside; absent in older trees
+    from .. import catalog
 
+    try:
         found = list(catalog.iam_actions_for_api(service, api))
-    except Exception:  # a missing or broken catalog must not hide the diagnosis
+    except Exception:  # unreadable generated tables must not hide the diagnosis
         found = []
     if found:
         return found

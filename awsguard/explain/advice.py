@@ -5,7 +5,8 @@ from __future__ import annotations
 import shlex
 from dataclasses import asdict, dataclass, field, replace
 
-from . import codes
+from .codes import OPT_IN_REGIONS, normalize
+from .codes import family as code_family
 from .actions import guess_service, iam_actions, service_prefix
 from .parse import MessageFacts, mask_key_ids, parse_message
 
@@ -127,7 +128,7 @@ def _family_from_message(message: str) -> str | None:
 def _region_problem(code: str | None, message: str, facts: MessageFacts) -> bool:
     text = message.lower()
     return (
-        codes.family(code) == "region"
+        code_family(code) == "region"
         or facts.endpoint_region is not None
         or "is not activated in this region" in text
         or "region is not enabled" in text
@@ -146,7 +147,7 @@ def _category(
 ) -> str:
     skew = context.clock_skew_seconds
     skewed = skew is not None and abs(skew) >= SKEW_LIMIT_SECONDS
-    if codes.normalize(code) == "NoCredentials":
+    if normalize(code) == "NoCredentials":
         return "no-credentials"
     if family is None:
         return "region" if _region_problem(code, message, facts) else "not-authorization"
@@ -159,11 +160,11 @@ def _category(
             return "explicit-deny"
         return "implicit-deny"
     if family == "expired":
-        if codes.normalize(code) == "RequestExpired" and skewed:
+        if normalize(code) == "RequestExpired" and skewed:
             return "clock-skew"
         return "expired-credentials"
     if family == "invalid":
-        if region in codes.OPT_IN_REGIONS:
+        if region in OPT_IN_REGIONS:
             return "region"
         return "invalid-credentials"
     if family == "signature":
@@ -448,7 +449,7 @@ def _deny_advice(
         )
     if d.encoded_message:
         d.next_commands.append(_cmd("awsguard", "decode", d.encoded_message, *_opts(context, None)))
-    elif codes.normalize(d.code) == "UnauthorizedOperation":
+    elif normalize(d.code) == "UnauthorizedOperation":
         d.hints.append(
             "The encoded authorization message was cut short; copy it from the CLI's error "
             "above into: awsguard decode MESSAGE"
@@ -505,7 +506,7 @@ def _credential_advice(d: Diagnosis, context: DiagnosisContext, region: str | No
     if d.category == "expired-credentials":
         when = f" at {d.expires_at}" if d.expires_at else ""
         d.reason = f"the temporary credentials expired{when}; AWS no longer accepts them."
-        if codes.normalize(d.code) == "RequestExpired":
+        if normalize(d.code) == "RequestExpired":
             d.hints.append(
                 "RequestExpired also means the request's timestamp was more than 5 minutes off: "
                 "if fresh credentials do not help, check the clock (date -u)."
@@ -526,7 +527,7 @@ def _credential_advice(d: Diagnosis, context: DiagnosisContext, region: str | No
             d.next_commands.append(_configure_list(context))
     elif d.category == "invalid-credentials":
         key = f" ({context.access_key})" if context.access_key else ""
-        if codes.normalize(d.code) == "MissingAuthenticationToken":
+        if normalize(d.code) == "MissingAuthenticationToken":
             d.reason = "the request was not signed: AWS saw no credentials at all."
         else:
             d.reason = (
@@ -583,7 +584,7 @@ def _credential_advice(d: Diagnosis, context: DiagnosisContext, region: str | No
         d.next_commands.append("timedatectl status")
     elif d.category == "region":
         if (
-            codes.normalize(d.code) == "NoRegion"
+            normalize(d.code) == "NoRegion"
             or "must specify a region" in (d.message or "").lower()
         ):
             d.reason = "no region is configured for this profile, and the command needs one."
@@ -605,7 +606,7 @@ def _credential_advice(d: Diagnosis, context: DiagnosisContext, region: str | No
         )
         if (
             region
-            and region not in codes.OPT_IN_REGIONS
+            and region not in OPT_IN_REGIONS
             and d.message
             and "Could not connect" in d.message
         ):
@@ -665,8 +666,8 @@ def diagnose(
     message = mask_key_ids(message) if message else message
     text = message or ""
     facts = parse_message(text)
-    bare = codes.normalize(code)
-    family = codes.family(bare) if bare else _family_from_message(text)
+    bare = normalize(code)
+    family = code_family(bare) if bare else _family_from_message(text)
     if family is None and bare is None and facts.action:
         family = "deny"
     region = facts.endpoint_region or context.region
@@ -742,7 +743,7 @@ def diagnose(
         d.reason = "this is not an authentication or authorization failure."
     else:
         _credential_advice(d, context, region)
-        if category == "region" and region in codes.OPT_IN_REGIONS and family == "invalid":
+        if category == "region" and region in OPT_IN_REGIONS and family == "invalid":
             d.hints.insert(
                 0, f"{region} is an opt-in region; if it is enabled, the key itself is unknown."
             )
@@ -843,7 +844,7 @@ def _headline(d: Diagnosis) -> str:
         return "awsguard: no credentials: the CLI found none, so no request reached AWS"
     if d.category == "not-authorization":
         return f"awsguard: AWS error{code}: not an access problem"
-    if codes.normalize(d.code) == "NoRegion":
+    if normalize(d.code) == "NoRegion":
         return "awsguard: no region: the CLI sent no request"
     return f"awsguard: access refused{code}: {label}"
 

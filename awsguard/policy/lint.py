@@ -125,10 +125,8 @@ def patterns_intersect(policy_pattern: str, reference_pattern: str) -> bool:
 # --- the checks ---------------------------------------------------------------------------
 
 def default_catalog() -> Any | None:
-    try:
-        from .. import catalog
-    except ImportError:
-        return None
+    from .. import catalog
+
     # Tables not generated (or being regenerated): no catalog rather than false alarms.
     if not catalog.service_known("s3"):
         return None
