@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
     # A provider: (context, profile name, environment disabled) -> what it found.
     Provider = Callable[["_Context", str, bool], "_Found | None"]
+    # A step of the chain: (source, provider, settings-by-version row, profile key).
+    Step = tuple[str, Provider, str | None, str | None]
     # A detector yields (message, fix) for each problem of its kind it sees.
     Findings = Iterator[tuple[str, str]]
 
@@ -847,7 +849,7 @@ def _imds_disabled(environ: Mapping[str, str]) -> bool:
 # service.
 
 #  (source, provider, settings-by-version row the step needs, the profile key it reads)
-CHAIN: tuple[tuple[str, Provider, str | None, str | None], ...] = (
+CHAIN: tuple[Step, ...] = (
     ("env", _env, None, None),
     ("assume-role", _role, None, None),
     ("assume-role-with-web-identity", _web_identity, None, None),
@@ -863,7 +865,7 @@ PROFILE_CHAIN = CHAIN[2:8]
 
 
 def _walk(
-    ctx: _Context, chain: tuple, name: str, disable_env: bool
+    ctx: _Context, chain: tuple[Step, ...], name: str, disable_env: bool
 ) -> tuple[_Found | None, list[str]]:
     """The first step of `chain` that finds credentials for profile `name`, and the
     settings skipped on the way because this CLI version does not read them."""
