@@ -90,8 +90,10 @@ def key(invocation: Invocation, environ: Mapping[str, str], real: str) -> str | 
     guard_config = environ.get("AWSGUARD_CONFIG") or os.path.join(
         paths.xdg_str(environ, "XDG_CONFIG_HOME", ".config"), "config.toml"
     )
-    state = paths.xdg_str(environ, "XDG_STATE_HOME", ".local/state")
-    cache = paths.xdg_str(environ, "XDG_CACHE_HOME", ".cache")
+    # Each store's path from its owner: realcli is loaded already, and vaultindex is
+    # os + paths (a tenth of a millisecond).
+    from . import realcli, vaultindex
+
     parts = [VERSION, *invocation.argv, "\1"]
     for name in sorted(environ):
         if name.startswith(_ENV_PREFIXES) or name in _ENV_NAMES:
@@ -101,8 +103,8 @@ def key(invocation: Invocation, environ: Mapping[str, str], real: str) -> str | 
         _expand(credentials, home),
         os.path.join(home, ".aws", "cli", "alias"),
         _expand(guard_config, home),
-        os.path.join(state, "vault-index.json"),
-        os.path.join(cache, "realcli.json"),
+        vaultindex.path(environ),
+        realcli.cache_path(environ),
     )
     parts.extend(f"{path}@{_stamp(path)}" for path in files)
     here = os.path.dirname(os.path.abspath(__file__))

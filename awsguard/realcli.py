@@ -377,6 +377,11 @@ def _cache_file(environ: Mapping[str, str] = os.environ) -> str:
     return os.path.join(paths.xdg_str(environ, "XDG_CACHE_HOME", ".cache"), "realcli.json")
 
 
+def cache_path(environ: Mapping[str, str] = os.environ) -> str:
+    """Where what was learnt about real CLIs is kept: others stamp it, only we read it."""
+    return _cache_file(environ)
+
+
 def _inputs_key(inputs: list[str], wrapper: bool, environ: Mapping[str, str]) -> str:
     parts = [f"{p}={_file_stamp(p)}" for p in inputs]
     if wrapper:

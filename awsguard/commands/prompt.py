@@ -187,6 +187,12 @@ def identity_hint(data: object):  # -> IdentityHint | None
     )
 
 
+def realcli_cache_path(environ: Mapping[str, str]) -> str:
+    from .. import realcli  # loaded already by the Situation
+
+    return realcli.cache_path(environ)
+
+
 def vault_index_path(environ: Mapping[str, str]) -> str:
     from .. import vaultindex
 
@@ -231,7 +237,7 @@ def watched_paths(environ: Mapping[str, str], files, res) -> list[str]:  # noqa:
         config_file(environ),
         identity_dir(environ),
         vault_index_path(environ),
-        os.path.join(cache_dir(environ), "realcli.json"),
+        realcli_cache_path(environ),
         os.path.join(home, ".aws", "sso", "cache"),
         os.path.join(home, ".aws", "cli", "cache"),
     ]
