@@ -52,6 +52,8 @@ CREDENTIAL_VARS = (
 EXEC_PROFILE_VAR = "AWSGUARD_EXEC_PROFILE"
 EXEC_ACCOUNT_VAR = "AWSGUARD_EXEC_ACCOUNT"
 EXEC_ARN_VAR = "AWSGUARD_EXEC_ARN"
+# The masked key id handed out, so the prompt can tell them from keys exported later.
+EXEC_KEY_VAR = "AWSGUARD_EXEC_KEY_ID"
 
 
 def _utcnow() -> datetime:

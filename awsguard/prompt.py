@@ -52,6 +52,10 @@ CONFLICT_ORDER = (
     "no-region",
 )
 RECHECK_SECONDS = 900
+# What `awsguard exec` tells the shell it starts (handout.EXEC_*_VAR; no secret).
+EXEC_PROFILE_VAR = "AWSGUARD_EXEC_PROFILE"
+EXEC_ACCOUNT_VAR = "AWSGUARD_EXEC_ACCOUNT"
+EXEC_KEY_VAR = "AWSGUARD_EXEC_KEY_ID"
 DEFAULT_PROTECTED_COLOR = "red"
 DEFAULT_CONFLICT_COLOR = "yellow"
 
@@ -496,10 +500,12 @@ def compute(
     seg = Segment(shown=True)
     seg.source, seg.region = res.source, res.region
     seg.profile = "env" if res.source == "env" else res.profile
+    exec_profile, exec_account = _inside_exec(res, environ)
+    seg.profile = exec_profile or seg.profile
     now_epoch = int(now.timestamp())
 
     session = _matching_session(res, sessions or [])
-    _pick_account(seg, res, environ, identity, session)
+    _pick_account(seg, res, environ, identity, session, exec_account)
     if seg.account and seg.account in settings.accounts:
         entry = settings.accounts[seg.account]
         seg.account_name = entry.get("name") or seg.account_name  # type: ignore[assignment]
@@ -567,6 +573,25 @@ def compute(
     return seg
 
 
+def _inside_exec(res: Resolution, environ: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """(profile, account) in a shell `awsguard exec` started, while the credentials in
+    play are still the ones it handed out: its keys in the environment (the masked key
+    id it recorded matches) or its credentials server. (None, None) otherwise: keys
+    exported by hand inside that shell are shown as `env`, as anywhere else."""
+    profile = environ.get(EXEC_PROFILE_VAR)
+    if not profile:
+        return None, None
+    if res.source == "env":
+        from .redact import mask_key
+
+        recorded = environ.get(EXEC_KEY_VAR)
+        if not recorded or mask_key(environ.get("AWS_ACCESS_KEY_ID") or "") != recorded:
+            return None, None
+    elif res.source != "container-role":
+        return None, None
+    return profile, environ.get(EXEC_ACCOUNT_VAR) or None
+
+
 def _matching_session(res: Resolution, sessions: list[SessionHint]) -> SessionHint | None:
     """The awsguard session the shim would hand the CLI for this profile, if any."""
     if res.source == "env":
@@ -591,6 +616,7 @@ def _pick_account(
     environ: Mapping[str, str],
     identity: IdentityHint | None,
     session: SessionHint | None,
+    exec_account: str | None = None,
 ) -> None:
     # What the configuration names outright beats what a cache remembers.
     candidates: list[tuple[str | None, str]] = []
@@ -602,6 +628,7 @@ def _pick_account(
         candidates.append((identity.account or account_from_arn(identity.arn), identity.origin))
     if session is not None:
         candidates.append((account_from_arn(session.arn), f"awsguard {session.kind} session"))
+    candidates.append((exec_account, "awsguard exec"))
     if res.source == "env":
         candidates.append((environ.get("AWS_ACCOUNT_ID") or None, "AWS_ACCOUNT_ID"))
     for account, origin in candidates:

@@ -71,8 +71,12 @@ def run(args: argparse.Namespace) -> int:
     out = handout.prepare(args.profile, args.expect_account, what, environ, renew)
     env = handout.env_with(environ, out.creds, out.region)
     env[handout.EXEC_PROFILE_VAR] = out.source.profile or "env"
-    for var in (handout.EXEC_ACCOUNT_VAR, handout.EXEC_ARN_VAR):
+    for var in (handout.EXEC_ACCOUNT_VAR, handout.EXEC_ARN_VAR, handout.EXEC_KEY_VAR):
         env.pop(var, None)
+    if not args.server and env.get("AWS_ACCESS_KEY_ID"):
+        from ..redact import mask_key
+
+        env[handout.EXEC_KEY_VAR] = mask_key(env["AWS_ACCESS_KEY_ID"]) or ""
     if out.identity:
         env[handout.EXEC_ACCOUNT_VAR] = str(out.identity.get("account") or "")
         env[handout.EXEC_ARN_VAR] = str(out.identity.get("arn") or "")

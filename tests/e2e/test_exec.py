@@ -162,6 +162,17 @@ def test_without_a_command_exec_starts_the_shell_with_the_identity(world: dict) 
     inside = awsguard(env, "exec", "--profile", "admin", "--", AWSGUARD, "prompt", "--json")
     assert inside.returncode == 0, inside.stderr
     assert json.loads(inside.stdout)["account"] == ACCOUNT
+    # ... and the exec'd profile, not `env`; with the credentials server too.
+    assert json.loads(inside.stdout)["profile"] == "admin"
+    served = awsguard(env, "exec", "--profile", "admin", "--server", "--",
+                      AWSGUARD, "prompt", "--json")
+    assert served.returncode == 0, served.stderr
+    assert json.loads(served.stdout)["profile"] == "admin"
+    assert json.loads(served.stdout)["account"] == ACCOUNT
+    # Keys exported by hand inside that shell are `env` again.
+    by_hand = awsguard(env, "exec", "--profile", "admin", "--", "sh", "-c",
+                       f"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE {AWSGUARD} prompt --json")
+    assert json.loads(by_hand.stdout)["profile"] == "env"
 
 
 def test_a_protected_account_is_refused_without_a_terminal(world: dict, tmp_path: Path) -> None:
