@@ -218,7 +218,7 @@ def test_another_user_is_refused_by_the_bus_and_gets_no_secret(world: dict) -> N
         cwd="/",
     )
     assert "FAST-REFUSED" in done.stdout, done.stdout + done.stderr
-    assert "SLOW-REFUSED AwsguardError" in done.stdout, done.stdout + done.stderr
+    assert "SLOW-REFUSED KeyringUnusable" in done.stdout, done.stdout + done.stderr
     assert KR_SECRET not in done.stdout + done.stderr
     assert done.stderr.count(FALLBACK) == 1, done.stderr
 
