@@ -180,6 +180,20 @@ def credentials_for(
     return broker.credentials()
 
 
+def installed_cli(environ: Mapping[str, str] = os.environ) -> tuple[int, str | None]:
+    """The real CLI's (major, exact version), for a Broker built outside the shim
+    (`awsguard mfa`, `credential-process`, exec/export): STS is asked where that CLI
+    would send it, as the shim does. Nothing is started (realcli's files and cache);
+    with no real CLI found, the Broker's default (the newest v2)."""
+    from . import realcli
+
+    try:
+        info = realcli.identify(realcli.find_real_cli(environ), environ, probe=False)
+    except realcli.RealCliNotFound:
+        return Broker.cli
+    return info.major, info.version
+
+
 def needs_code_error(profile: str, chain: Chain) -> AwsguardError:
     return AwsguardError(
         f"profile {profile!r} needs a fresh MFA session (device {chain.mfa_serial}, from "

@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         ask_code = graphical_prompt(environ)
         interactive = ask_code is not None
     broker = sessions.Broker(chain, files, environ, settings, interactive, ask_code=ask_code)
+    broker.cli = sessions.installed_cli(environ)
     try:
         creds = broker.credentials()
     except AwsguardError as err:

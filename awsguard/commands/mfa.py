@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         sessions.load_settings(environ),
         interactive=tty.has_terminal(),
     )
+    broker.cli = sessions.installed_cli(environ)
     session = broker.refresh_mfa(code, args.duration)
     left = timefmt.remaining(session.seconds_left(datetime.now(timezone.utc)))
     print(
