@@ -117,7 +117,7 @@ class Pipeline:
             interactive = tty.has_terminal()
 
         def still_needed() -> ssologin.SsoLogin | None:
-            self.situation._resolution = None  # the token cache changed: resolve afresh
+            self.situation.forget_resolution()  # the token cache changed: resolve afresh
             self.resolve()
             return ssologin.login_needed(self.resolution, self.environ)
 

@@ -169,6 +169,11 @@ class Situation:
             )
         return self._resolution
 
+    def forget_resolution(self) -> None:
+        """Resolve afresh when `resolution` is next asked for: something it read has
+        changed since (the SSO token cache after `aws sso login`)."""
+        self._resolution = None
+
     # --- what every view reports --------------------------------------------------------------
 
     def conflict_action(self, code: str) -> str:
