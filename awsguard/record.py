@@ -52,6 +52,12 @@ def record(cls: type | None = None, *, frozen: bool = False):
                     setattr(cls, name, spec.default)
         fields = tuple(names)
         shown = tuple(n for n in fields if n not in defaults or defaults[n].repr)
+        # field(repr=False) alone gives no default: the argument stays required.
+        required = frozenset(
+            n for n in fields
+            if n not in defaults
+            or (defaults[n].default is _MISSING and not defaults[n].default_factory)
+        )
 
         def __init__(self, *args: object, **kwargs: object) -> None:
             if len(args) > len(fields):
@@ -66,11 +72,11 @@ def record(cls: type | None = None, *, frozen: bool = False):
             for name in fields:
                 if name in values:
                     value = values[name]
-                elif name in defaults:
+                elif name in required:
+                    raise TypeError(f"{cls.__name__}() missing argument {name!r}")
+                else:
                     spec = defaults[name]
                     value = spec.default_factory() if spec.default_factory else spec.default
-                else:
-                    raise TypeError(f"{cls.__name__}() missing argument {name!r}")
                 object.__setattr__(self, name, value)
 
         def __repr__(self) -> str:
