@@ -84,6 +84,7 @@ class Pipeline:
         self.outcome = None
         self.warnings: list[str] = []  # conflict lines shown (warn, not block)
         self.session_considered = False
+        self.session_pass = None  # plancache.SessionPass: the keyring item that served it
         self.local_change = False  # `configure set` over a profile's credentials
 
     # --- stages ----------------------------------------------------------------------
@@ -202,6 +203,7 @@ class Pipeline:
             self.child_argv = self.invocation.argv_without("<global:--profile>")
         else:
             self.child_argv = _strip_profile(self.child_argv)
+        self.session_pass = _session_pass(profile, self.files, self.environ, creds)
         return None
 
     def confirm(self) -> int | None:
@@ -277,6 +279,31 @@ class Pipeline:
             # The profile's own CSM settings are read only by the full path.
             and not any(k.startswith("csm_") for k in self._profile_config())
         )
+
+    def passes_with_session(self) -> bool:
+        """passes_unchanged, for a read served from the keyring: the same conditions but
+        the identity's, which the SessionPass pins (plancache's module doc). Checked by
+        replaying it now: the replay must give the child exactly what this run gives."""
+        from . import plancache
+
+        risk = self.classification.risk.value if self.classification else None
+        if not (
+            self.session_pass is not None
+            and plancache.may_remember_session(self.invocation, risk)
+            and not self.unreadable_files()
+            and self.config_error is None
+            and not getattr(self.config, "error", None)
+            and self.outcome is not None
+            and self.outcome.decision == "pass"
+            and not in_ci(self.environ)
+            and self.resolution is not None
+            and not self.resolution.expires_at
+            and not any(k.startswith("csm_") for k in self._profile_config())
+        ):
+            return False
+        self.session_pass.removed = _removed_positions(self.argv, self.child_argv)
+        replay = plancache.session_child(self.session_pass, self.argv, self.environ)
+        return replay == (self.child_argv, self.child_env)
 
     def _profile_config(self) -> dict:
         try:
@@ -390,6 +417,48 @@ def _guarded_local_change(pipe: Pipeline) -> bool:
         return True
     pipe.local_change = _guarded_by_default(pipe.classification.risk.value)
     return pipe.local_change
+
+
+def _session_pass(profile: str, files: object, environ: dict[str, str], creds: object):
+    """The SessionPass for credentials the sessions stage injected (None when they did not
+    come from one keyring item: then the pass is not remembered)."""
+    from . import plancache, vault
+    from .sessionplan import plan_chain
+
+    chain = plan_chain(profile, files, environ)
+    source = getattr(creds, "source", None)
+    if chain is None:
+        return None
+    if chain.roles and source == "assume-role":
+        from .sessions import Broker
+
+        step = chain.roles[-1]
+        kind, item = "role", vault.role_item(step.role_arn, step.session_name, chain.root)
+        threshold = Broker.role_renew_before
+    elif chain.mfa_serial and not chain.roles and source == "mfa-session":
+        from .sessions import load_settings
+
+        kind, item = "mfa", vault.mfa_item(chain.root, chain.mfa_serial)
+        threshold = load_settings(environ).refresh_threshold
+    elif not chain.mfa_serial and not chain.roles and source == "keyring":
+        kind, item, threshold = "key", vault.key_item(chain.root), 0
+    else:
+        return None
+    key_id = plancache.key_id_digest(getattr(creds, "access_key_id", "") or "")
+    return plancache.SessionPass(kind, item, profile, threshold, key_id)
+
+
+def _removed_positions(argv: list[str], child_argv: list[str]) -> tuple[int, ...]:
+    """Positions of argv the child does not get (any set that leaves child_argv will do:
+    the replay's argv is the same list, word for word)."""
+    removed: list[int] = []
+    at = 0
+    for i, word in enumerate(argv):
+        if at < len(child_argv) and child_argv[at] == word:
+            at += 1
+        else:
+            removed.append(i)
+    return tuple(removed)
 
 
 class _ActsForProfile:
@@ -550,15 +619,24 @@ def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
         from . import plancache
 
         entry = plancache.key(inv, environ, real)
-        for mode in ("monitor", "exec") if entry else ():
-            repeat = plancache.known(f"{entry}:{mode}", environ)
-            if repeat is None:
-                continue
-            for line in repeat:
-                _say(line)
-            if mode == "monitor":
-                return realcli.exit_like(pipe.run_child())
-            realcli.exec_real(real, argv, environ)
+        found = plancache.lookup(entry, environ) if entry else None
+        if found is not None:
+            mode, repeat, session = found
+            child_argv, child_env = argv, environ
+            if session is not None:
+                # Served from the keyring: only while the item holds what it held.
+                replay = plancache.session_child(session, argv, environ)
+                if replay is None:
+                    mode = None
+                else:
+                    child_argv, child_env = replay
+            if mode is not None:
+                for line in repeat:
+                    _say(line)
+                if mode.endswith("monitor"):
+                    pipe.child_argv, pipe.child_env = child_argv, child_env
+                    return realcli.exit_like(pipe.run_child())
+                realcli.exec_real(real, child_argv, child_env)
     except Exception:  # noqa: BLE001 - a cache problem only costs time
         if _debug():
             raise
@@ -602,9 +680,17 @@ def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
         _warn(f"internal error, running the AWS CLI unguarded: {_oneline(err)}")
 
     explain = pipe.explain_enabled()
-    if entry and pipe.passes_unchanged() and not _depends_on_values(inv):
-        mode = "monitor" if explain else "exec"
-        plancache.remember(f"{entry}:{mode}", environ, pipe.warnings)
+    mode = "monitor" if explain else "exec"
+    try:
+        if entry and pipe.passes_unchanged() and not _depends_on_values(inv):
+            plancache.remember(f"{entry}:{mode}", environ, pipe.warnings)
+        elif entry and pipe.passes_with_session() and not _depends_on_values(inv):
+            plancache.remember(
+                f"{entry}:session-{mode}", environ, pipe.warnings, pipe.session_pass
+            )
+    except Exception:  # noqa: BLE001 - a cache problem only costs time
+        if _debug():
+            raise
     if explain:
         status = pipe.run_child()
         pipe.audit(status)
