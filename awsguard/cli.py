@@ -54,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Profile:
+    """The arguments of `credential-process PROFILE`, as argparse would give them."""
+
+    def __init__(self, profile: str) -> None:
+        self.profile = profile
+        self.command = "credential-process"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # The prompt segment runs on every Enter: it skips argparse and the module scan.
@@ -61,15 +69,25 @@ def main(argv: list[str] | None = None) -> int:
         from .commands import prompt as prompt_command
 
         return prompt_command.fast_main(argv[1:])
-    from .errors import AwsguardError
+    # An SDK starts `credential-process PROFILE` for every client it builds: the same
+    # shortcut, for exactly the one form argparse would read as a profile name.
+    if len(argv) == 2 and argv[0] == "credential-process" and not argv[1].startswith("-"):
+        from .commands import credential_process
 
+        return _run(credential_process.run, _Profile(argv[1]))
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help(sys.stderr)
         return 2
+    return _run(args._run, args)
+
+
+def _run(run, args) -> int:  # noqa: ANN001 - a command's run() and its arguments
+    from .errors import AwsguardError
+
     try:
-        return int(args._run(args) or 0)
+        return int(run(args) or 0)
     except AwsguardError as err:
         print(f"awsguard: {err}", file=sys.stderr)
         return err.exit_code

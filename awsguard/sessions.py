@@ -19,7 +19,6 @@ process killed mid-refresh leaves the old session or the new one.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
@@ -481,6 +480,7 @@ def run_mfa_process(
     settings: SessionSettings, profile: str, mfa_serial: str, environ: Mapping[str, str]
 ) -> str:
     """Run `[sessions] mfa_process` (no shell) and return the 6-digit code it prints."""
+    import subprocess  # only here: the shim and credential-process load this module
     from .tty import normalise_mfa_code
 
     command = settings.mfa_process
