@@ -13,7 +13,7 @@ then the chunks' byte lengths), a plain index (`@version`, then `path<TAB>chunk`
 lines) and zlib-compressed chunks of the table text, which is tab-separated lines:
 
     @version <cli version>
-    =<path> <kind> <api operation or -> <child names, comma separated>
+    =<path> <kind> <api operation (botocore service name for svc) or -> <children>
         kind: svc (ServiceCommand), op (ServiceOperation), basic (BasicCommand),
         help, other
     <option string> <dest> <nargs> <action> <type> <required> <member> <shape> <choices>
@@ -250,7 +250,8 @@ def walk(path: str, cmd, out: list[str], depth: int = 0) -> None:
     children = children_of(cmd) if depth < 4 else {}
     names = ",".join(children)
     if isinstance(cmd, ServiceCommand):
-        out.append(f"={path}\tsvc\t-\t{names}")
+        # the API field of a service: botocore's name for it (s3api -> s3)
+        out.append(f"={path}\tsvc\t{getattr(cmd, '_service_name', None) or '-'}\t{names}")
     elif isinstance(cmd, ServiceOperation):
         table = cmd.arg_table
         try:

@@ -524,6 +524,9 @@ def compare(argv: list[str], inv, oracle: dict, major: int) -> list[str]:
         if oracle.get("profile") != inv.profile and inv.alias is None:
             wrong.append(f"profile: CLI {oracle.get('profile')!r}, awsguard {inv.profile!r}")
         if inv.api_operation is not None:
+            service = cliargs.load(major, inv.service).get(inv.service)
+            if service is not None and service.api and calls[0][0] != service.api:
+                wrong.append(f"service: CLI {calls[0][0]}, awsguard {inv.service} ({service.api})")
             if calls[0][1] != inv.api_operation:
                 wrong.append(f"operation: CLI {calls[0][1]}, awsguard {inv.api_operation}")
             sent = calls[0][2]
