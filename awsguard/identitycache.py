@@ -1,7 +1,7 @@
 """The identity cache: `${XDG_CACHE_HOME}/awsguard/identity/<sha256 of the key id>.json`.
 
 identity.py writes it (after STS GetCallerIdentity); this module is its one reader,
-light enough for the shell prompt: the builtin sha256 (no OpenSSL), json only when
+light enough for the shell prompt: the builtin sha256 (no OpenSSL), jsonlite only when
 the file exists, StrictModes checks through safefs. An entry holds the account,
 ARN, user id, alias, when it was fetched and from which endpoint; never a secret.
 """
@@ -59,12 +59,10 @@ def read_digest(key_digest: str, environ: Mapping[str, str]) -> dict[str, Any] |
     where = os.path.join(folder(environ), key_digest + ".json")
     if not os.path.exists(where):
         return None
-    import json
-
-    from . import safefs
+    from . import jsonlite, safefs  # no `json` import for the prompt or the shim
 
     try:
-        data = json.loads(safefs.read_text(where, ENTRY_CAP))
-    except (OSError, ValueError):
+        data = jsonlite.loads(safefs.read_text(where, ENTRY_CAP))
+    except (OSError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None

@@ -2,7 +2,7 @@
 
 vault.py writes it (under its lock, atomically); this module is its one reader. It
 holds no secrets: which profiles have a long-term key in the keyring, and each
-session's kind, profile, role and expiry. It is light (standard library, json only
+session's kind, profile, role and expiry. It is light (standard library, jsonlite only
 when the file exists) because the shim and the shell prompt read it.
 """
 
@@ -30,13 +30,11 @@ def read(environ: Mapping[str, str]) -> dict[str, Any]:
     raw: object = {}
     where = path(environ)
     if os.path.exists(where):
-        import json
-
-        from . import safefs
+        from . import jsonlite, safefs  # no `json` import on the shim's path
 
         try:
-            raw = json.loads(safefs.read_text(where))
-        except (OSError, ValueError):
+            raw = jsonlite.loads(safefs.read_text(where))
+        except (OSError, ValueError, RecursionError):
             raw = {}
     if not isinstance(raw, dict):
         raw = {}
