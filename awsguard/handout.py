@@ -122,7 +122,6 @@ class ProfileCredentials:
                 interactive,
                 ask_code=ask_code,
             )
-            self._broker.cli = sessions.installed_cli(environ)
             if role_renew_before is not None:
                 # Never renew a short role session on every request: at most at half-life.
                 shortest = min((r.duration_seconds for r in self.chain.roles), default=0)

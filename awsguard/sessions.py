@@ -180,10 +180,11 @@ def credentials_for(
 
 
 def installed_cli(environ: Mapping[str, str] = os.environ) -> tuple[int, str | None]:
-    """The real CLI's (major, exact version), for a Broker built outside the shim
-    (`awsguard mfa`, `credential-process`, exec/export): STS is asked where that CLI
-    would send it, as the shim does. Nothing is started (realcli's files and cache);
-    with no real CLI found, the Broker's default (the newest v2)."""
+    """The real CLI's (major, exact version), for a Broker built outside the shim whose
+    session the CLI uses (`awsguard mfa`): STS is asked where that CLI would send it, as
+    the shim does. Nothing is started (realcli's files and cache); with no real CLI
+    found, the Broker's default (the newest v2). Not for credential-process or exec:
+    their sessions go to SDKs, which read the endpoint settings the newest CLI reads."""
     from . import realcli
 
     try:

@@ -68,8 +68,11 @@ def run(args: argparse.Namespace) -> int:
     if not interactive and not settings.mfa_process and not ci:
         ask_code = graphical_prompt(environ)
         interactive = ask_code is not None
+    # The Broker's default endpoint rules (the newest CLI, as the SDKs read them), not
+    # the installed CLI's: whoever runs this process (boto3, Terraform, the JS SDK) uses
+    # the session against the endpoints it reads, e.g. AWS_ENDPOINT_URL, which AWS CLI
+    # 2.9 ignores.
     broker = sessions.Broker(chain, files, environ, settings, interactive, ask_code=ask_code)
-    broker.cli = sessions.installed_cli(environ)
     try:
         creds = broker.credentials()
     except AwsguardError as err:

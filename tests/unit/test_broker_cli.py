@@ -1,6 +1,6 @@
-"""`awsguard mfa`, `credential-process` and exec/export ask STS where the installed real
-CLI would (its major and exact version), as the shim does, not where the newest v2
-would."""
+"""`awsguard mfa` asks STS where the installed real CLI would (its major and exact
+version), as the shim does for the same sessions; credential-process and exec/export,
+whose sessions go to SDKs, keep the newest CLI's endpoint rules (what the SDKs read)."""
 
 from __future__ import annotations
 
@@ -85,18 +85,20 @@ def test_awsguard_mfa_asks_sts_as_the_installed_cli(world, brokers_ask) -> None:
     assert brokers_ask == [(2, "2.9.19")]
 
 
-def test_credential_process_asks_sts_as_the_installed_cli(world, brokers_ask, monkeypatch):
+def test_credential_process_keeps_the_sdks_endpoint_rules(world, brokers_ask, monkeypatch):
+    # An SDK runs it (boto3, Terraform): the session must be valid where the SDK sends
+    # its calls, e.g. AWS_ENDPOINT_URL, which the installed AWS CLI 2.9 would ignore.
     monkeypatch.setattr("sys.stdout", io.StringIO())  # a pipe, not a terminal
     with pytest.raises(AwsguardError, match="stopped before STS"):
         credential_process.run(argparse.Namespace(profile="dev"))
-    assert brokers_ask == [(2, "2.9.19")]
+    assert brokers_ask == [sessions.Broker.cli]
 
 
-def test_exec_and_export_ask_sts_as_the_installed_cli(world, brokers_ask) -> None:
+def test_exec_and_export_keep_the_sdks_endpoint_rules(world, brokers_ask) -> None:
     source = handout.ProfileCredentials("dev", load_files(world), world, False)
     with pytest.raises(AwsguardError, match="stopped before STS"):
         source.current()
-    assert brokers_ask == [(2, "2.9.19")]
+    assert brokers_ask == [sessions.Broker.cli]
 
 
 def test_cli_29_sends_sts_past_aws_endpoint_url(world) -> None:
