@@ -186,7 +186,7 @@ def check(
         return _refuse(
             outcome,
             f"refused: {what} and needs a confirmation ({decision.because}), "
-            f"but {unknown[:1].lower()}{unknown[1:]}",
+            f"but {_lower_first_word(unknown)}",
         )
     from . import tty  # only now: a prompt may be needed
 
@@ -223,6 +223,14 @@ def expected_name(identity: Mapping[str, Any]) -> str:
 
 def _what(invocation: Any, outcome: Outcome) -> str:
     return f"`{command_text(invocation)}` is {outcome.risk}"
+
+
+def _lower_first_word(text: str) -> str:
+    """`The identity…` reads on after "but"; `STS …` and `AWS …` keep their capitals."""
+    word = text.split(" ", 1)[0]
+    if word[1:2].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _refuse(outcome: Outcome, message: str, decision: str = "refused") -> Outcome:

@@ -256,3 +256,10 @@ def test_child_argv_decides_the_profile_used_for_sts(environ, monkeypatch, no_te
     monkeypatch.setattr(identity, "fetch_with_botocore", fetch)
     run_check(environ, "--profile", "prod", "s3", "rb", "s3://b", child_argv=["s3", "rb", "s3://b"])
     assert seen == [None]
+
+
+def test_refusal_keeps_the_capitals_of_an_acronym_after_but():
+    from awsguard.confirm import _lower_first_word
+
+    assert _lower_first_word("STS did not answer in time") == "STS did not answer in time"
+    assert _lower_first_word("The identity is unknown") == "the identity is unknown"
