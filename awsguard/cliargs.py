@@ -116,20 +116,32 @@ class Table:
             self.offsets.append((pos, n))
             pos += n
         self.data = data
-        self.chunks: dict[int, dict[str, Node]] = {}
+        self.chunks: dict[int, str] = {}
+        self.nodes: dict[str, Node | None] = {}
 
     def get(self, path: str) -> Node | None:
+        node = self.nodes.get(path)
+        if node is not None:
+            return node
         at = self.index.find("\n" + path + "\t")
         if at < 0:
             return None
         end = self.index.find("\n", at + 1)
         chunk = int(self.index[at + len(path) + 2 : end if end >= 0 else None])
-        nodes = self.chunks.get(chunk)
-        if nodes is None:
+        text = self.chunks.get(chunk)
+        if text is None:
             pos, n = self.offsets[chunk]
-            text = zlib.decompress(self.data[pos : pos + n]).decode("utf-8")
-            nodes = self.chunks[chunk] = _parse_nodes(text)
-        return nodes.get(path)
+            text = self.chunks[chunk] = "\n" + zlib.decompress(self.data[pos : pos + n]).decode(
+                "utf-8"
+            )
+        # only this node's lines become objects (a chunk holds dozens of operations)
+        start = text.find("\n=" + path + "\t")
+        if start < 0:
+            return None
+        stop = text.find("\n=", start + 2)
+        nodes = _parse_nodes(text[start + 1 : stop if stop >= 0 else None])
+        node = self.nodes[path] = nodes.get(path)
+        return node
 
     def __contains__(self, path: str) -> bool:
         return self.index.find("\n" + path + "\t") >= 0
