@@ -202,7 +202,12 @@ class Invocation:
         return None
 
     def param(self, name: str, default: object = None) -> object:
-        return self.params.get(name, default)
+        """One API parameter as the CLI sends it; UNPARSED when awsguard could not
+        decode it, or could not read the --cli-input-json/yaml that may set it
+        (params then holds the key "*")."""
+        if name in self.params:
+            return self.params[name]
+        return UNPARSED if "*" in self.params else default
 
     def argv_without(self, owner: str) -> list[str]:
         """argv without the words of one global option (`<global:--profile>`), however

@@ -269,6 +269,14 @@ def test_cli_input_json_merged_under_explicit_options(tmp_path: Path, monkeypatc
     assert inv.owners[2:4] == ("--cli-input-json", "--cli-input-json")
 
 
+def test_unreadable_input_json_makes_every_parameter_unknown(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    inv = p("ec2 modify-image-attribute --image-id a --cli-input-json file://missing.json")
+    assert inv.problem and inv.param("LaunchPermission") is UNPARSED and inv.param("ImageId") == "a"
+    inv = p("ec2 modify-image-attribute --image-id a --cli-input-yaml x", major=2)
+    assert inv.problem and inv.param("Attribute") is UNPARSED
+
+
 def test_unreadable_or_special_files_are_unparsed(tmp_path: Path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     inv = p("ec2 run-instances --image-id x --user-data file://missing")
