@@ -23,35 +23,73 @@ configparser) to know line numbers and to stay fast on the shim's path.
 from __future__ import annotations
 
 import os
-import re
-from .record import field, record
-from pathlib import Path
 
+from .record import field, record
+
+# The shim reads both files on every call it decides afresh: `re` and `pathlib` (with
+# `urllib.parse`, `fnmatch`, `enum`) cost it milliseconds, so the files' paths are kept
+# as strings (AwsFiles.config_path and credentials_path make Paths on first use) and
+# lines are split without regular expressions.
 TYPE_CHECKING = False  # collections.abc imports `collections`: milliseconds per call
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
 DEFAULT_CONFIG_FILE = "~/.aws/config"
 DEFAULT_CREDENTIALS_FILE = "~/.aws/credentials"
 
-# configparser's own patterns: a header is everything between the first `[`
-# and the last `]`; an option is split at the first `=` or `:`.
-_SECTION = re.compile(r"\[(?P<header>.+)\]")
-_OPTION = re.compile(r"(?P<option>.*?)\s*(?P<vi>=|:)\s*(?P<value>.*)$")
-_VAR = re.compile(r"\$(\w+|\{[^}]*\})")
+
+def _section_header(line: str) -> str | None:
+    """configparser's `\\[(?P<header>.+)\\]`, matched at the start of a stripped line:
+    everything between the first `[` and the last `]` after it (at least one character)."""
+    if not line.startswith("["):
+        return None
+    end = line.rfind("]")
+    return line[1:end] if end >= 2 else None
+
+
+def _option(line: str) -> tuple[str, str] | None:
+    """configparser's `(?P<option>.*?)\\s*(?P<vi>=|:)\\s*(?P<value>.*)$` on a stripped
+    line: split at the first `=` or `:`; (option, value) with the whitespace around
+    the separator removed, or None without a separator."""
+    equals, colon = line.find("="), line.find(":")
+    if equals < 0 and colon < 0:
+        return None
+    at = colon if equals < 0 or 0 <= colon < equals else equals
+    return line[:at].rstrip(), line[at + 1 :].lstrip()
+
+
+def _pure_path_text(path: str) -> str:
+    """str(pathlib.PurePosixPath(path)), without pathlib: repeated and trailing slashes and
+    `.` parts dropped, a leading `//` (exactly two) kept."""
+    if os.sep != "/":
+        from pathlib import Path
+
+        return str(Path(path))
+    root = ""
+    if path.startswith("/"):
+        root = "//" if path.startswith("//") and not path.startswith("///") else "/"
+    parts = [part for part in path.split("/") if part and part != "."]
+    return (root + "/".join(parts)) or "."
 
 
 @record(frozen=True)
 class FileProblem:
-    path: Path
+    file: Path | str  # the file's path as text from load_files (`path` is its Path)
     line: int | None
     message: str
     # Not read at all (a FIFO, a device, a directory, too large): what the CLI will do
     # with it is unknown, so commands that need a confirmation are refused.
     fatal: bool = False
 
+    @property
+    def path(self) -> Path:
+        from pathlib import Path
+
+        return Path(self.file)
+
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        where = f"{self.file}:{self.line}" if self.line is not None else str(self.file)
         return f"{where}: {self.message}"
 
 
@@ -63,8 +101,8 @@ Section = dict[str, ConfigValue]
 
 @record
 class AwsFiles:
-    config_path: Path
-    credentials_path: Path
+    config_file: Path | str  # AwsFiles(Path, Path) as before; load_files gives strings
+    credentials_file: Path | str
     config_profiles: dict[str, Section] = field(default_factory=dict)
     credentials_profiles: dict[str, Section] = field(default_factory=dict)
     sso_sessions: dict[str, Section] = field(default_factory=dict)
@@ -72,6 +110,22 @@ class AwsFiles:
     errors: list[FileProblem] = field(default_factory=list)
     config_exists: bool = False
     credentials_exists: bool = False
+
+    @property
+    def config_path(self) -> Path:
+        if isinstance(self.config_file, str):
+            from pathlib import Path
+
+            self.config_file = Path(self.config_file)
+        return self.config_file
+
+    @property
+    def credentials_path(self) -> Path:
+        if isinstance(self.credentials_file, str):
+            from pathlib import Path
+
+            self.credentials_file = Path(self.credentials_file)
+        return self.credentials_file
 
     def profile_names(self) -> list[str]:
         names = list(self.config_profiles)
@@ -95,15 +149,33 @@ class AwsFiles:
             return self.config_path
         return None
 
+    def where_file(self, name: str, key: str) -> str | None:
+        """`where` as text (the same as str() of it), without making a Path."""
+        if key in self.credentials_profiles.get(name, {}):
+            return str(self.credentials_file)
+        if key in self.config_profiles.get(name, {}):
+            return str(self.config_file)
+        return None
+
 
 def expand_path(raw: str, environ: Mapping[str, str]) -> Path:
     """`$VAR`, `${VAR}` and `~` expanded from `environ`, as botocore does (expandvars, then ~)."""
+    from pathlib import Path
 
-    def var(match: re.Match[str]) -> str:
-        name = match.group(1).strip("{}")
-        return environ.get(name, match.group(0))
+    return Path(_expand_text(raw, environ))
 
-    path = _VAR.sub(var, raw) if "$" in raw else raw
+
+def _expand_text(raw: str, environ: Mapping[str, str]) -> str:
+    """expand_path as a string (str() of that Path), without pathlib."""
+    path = raw
+    if "$" in raw:
+        import re
+
+        def var(match: re.Match[str]) -> str:
+            name = match.group(1).strip("{}")
+            return environ.get(name, match.group(0))
+
+        path = re.sub(r"\$(\w+|\{[^}]*\})", var, raw)
     if path.startswith("~"):
         head, sep, tail = path.partition("/")
         if head == "~":
@@ -111,7 +183,7 @@ def expand_path(raw: str, environ: Mapping[str, str]) -> Path:
             path = home + sep + tail
         else:
             path = os.path.expanduser(path)
-    return Path(path)
+    return _pure_path_text(path)
 
 
 def config_file_path(environ: Mapping[str, str]) -> Path:
@@ -124,7 +196,7 @@ def credentials_file_path(environ: Mapping[str, str]) -> Path:
     )
 
 
-def parse_ini(text: str, path: Path) -> tuple[dict[str, Section], list[FileProblem]]:
+def parse_ini(text: str, path: Path | str) -> tuple[dict[str, Section], list[FileProblem]]:
     """Sections of an INI file as botocore's raw_config_parse returns them, plus problems."""
     problems: list[FileProblem] = []
     raw: dict[str, dict[str, list[str]]] = {}
@@ -153,9 +225,9 @@ def parse_ini(text: str, path: Path) -> tuple[dict[str, Section], list[FileProbl
             value_lines[(section_name, option)].append(lineno)
             continue
         indent_level = indent
-        header = _SECTION.match(stripped)
-        if header:
-            section_name = header.group("header")
+        header = _section_header(stripped)
+        if header is not None:
+            section_name = header
             option = None
             if section_name == "DEFAULT":
                 current = defaults
@@ -174,13 +246,13 @@ def parse_ini(text: str, path: Path) -> tuple[dict[str, Section], list[FileProbl
                 FileProblem(path, lineno, "text before the first [section] header")
             )
             continue
-        match = _OPTION.match(stripped)
-        if not match or not match.group("option"):
+        match = _option(stripped)
+        if match is None or not match[0]:
             problems.append(
                 FileProblem(path, lineno, "line is neither `[section]` nor `key = value`")
             )
             continue
-        option = match.group("option").rstrip().lower()
+        option = match[0].lower()
         if (section_name, option) in seen_options:
             problems.append(
                 FileProblem(
@@ -188,7 +260,7 @@ def parse_ini(text: str, path: Path) -> tuple[dict[str, Section], list[FileProbl
                 )
             )
         seen_options.add((section_name, option))
-        current[option] = [match.group("value").strip()]
+        current[option] = [match[1].strip()]
         value_lines[(section_name, option)] = [lineno]
 
     sections: dict[str, Section] = {}
@@ -207,7 +279,7 @@ def parse_ini(text: str, path: Path) -> tuple[dict[str, Section], list[FileProbl
 
 
 def _parse_nested(
-    value: str, path: Path, lines: list[int], problems: list[FileProblem]
+    value: str, path: Path | str, lines: list[int], problems: list[FileProblem]
 ) -> dict[str, str]:
     # botocore supports one level of nesting: `key = value` lines under an empty value.
     parsed: dict[str, str] = {}
@@ -227,7 +299,7 @@ def _parse_nested(
 MAX_FILE_BYTES = 8 * 1024 * 1024  # far above any real config; /dev/zero is not one
 
 
-def _read(path: Path, problems: list[FileProblem]) -> tuple[dict[str, Section], bool]:
+def _read(path: Path | str, problems: list[FileProblem]) -> tuple[dict[str, Section], bool]:
     from . import safefs
 
     try:
@@ -273,8 +345,13 @@ def _section_name(header: str, prefix: str) -> str | None:
 
 def load_files(environ: Mapping[str, str]) -> AwsFiles:
     """Both files, from AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE or ~/.aws. Never raises."""
-    files = AwsFiles(config_file_path(environ), credentials_file_path(environ))
-    config, files.config_exists = _read(files.config_path, files.errors)
+    files = AwsFiles(
+        _expand_text(environ.get("AWS_CONFIG_FILE", DEFAULT_CONFIG_FILE), environ),
+        _expand_text(
+            environ.get("AWS_SHARED_CREDENTIALS_FILE", DEFAULT_CREDENTIALS_FILE), environ
+        ),
+    )
+    config, files.config_exists = _read(files.config_file, files.errors)
     for header, values in config.items():
         if header.startswith("profile"):
             name = _section_name(header, "profile")
@@ -291,6 +368,6 @@ def load_files(environ: Mapping[str, str]) -> AwsFiles:
         elif header == "default":
             files.config_profiles["default"] = values
     files.credentials_profiles, files.credentials_exists = _read(
-        files.credentials_path, files.errors
+        files.credentials_file, files.errors
     )
     return files

@@ -126,3 +126,27 @@ def test_missing_files_are_empty_without_problems(tmp_path: Path) -> None:
                         "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "b")})
     assert files.profile_names() == [] and files.errors == []
     assert files.profile("default") == {}
+
+
+def test_the_shim_reads_both_files_without_pathlib_or_re(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "config").write_text("[profile dev]\nregion = eu-west-1\n")
+    (tmp_path / "credentials").write_text("[dev]\naws_access_key_id = AKIAEXAMPLE\n")
+    environ = {"AWS_CONFIG_FILE": str(tmp_path / "config"),
+               "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path) + "//credentials/"}
+    code = (
+        f"import sys; sys.path[:0] = {sys.path!r}\n"
+        "from awsguard.awsconfig import load_files\n"
+        f"files = load_files({environ!r})\n"
+        "print(sorted(m for m in ('pathlib', 're') if m in sys.modules))\n"
+        "print(files.where_file('dev', 'aws_access_key_id'), files.profile('dev')['region'])\n"
+        "print(files.credentials_path == __import__('pathlib').Path(files.credentials_file))\n"
+    )
+    done = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:3] == [
+        "[]", f"{tmp_path / 'credentials'} eu-west-1", "True"
+    ]
