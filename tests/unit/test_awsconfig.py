@@ -150,3 +150,24 @@ def test_the_shim_reads_both_files_without_pathlib_or_re(tmp_path: Path) -> None
     assert done.stdout.split("\n")[:3] == [
         "[]", f"{tmp_path / 'credentials'} eu-west-1", "True"
     ]
+
+
+def test_header_and_option_splits_match_configparsers_patterns() -> None:
+    import random
+    import re
+
+    from awsguard.awsconfig import _option, _section_header
+
+    section = re.compile(r"\[(?P<header>.+)\]")
+    option = re.compile(r"(?P<option>.*?)\s*(?P<vi>=|:)\s*(?P<value>.*)$")
+    pieces = ["[", "]", "=", ":", " ", "\t", "a", "x y", "#", "\u00a0", "\u2003", "\x0c",
+              "\x1f", "==", "::", "]]", "[[", "k", "v"]
+    rng = random.Random(14)
+    for _ in range(5000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))).strip()
+        for part in line.splitlines() or [""]:
+            found = section.match(part)
+            assert _section_header(part) == (found.group("header") if found else None), part
+            found = option.match(part)
+            expected = (found.group("option"), found.group("value")) if found else None
+            assert _option(part) == expected, part
