@@ -10,7 +10,6 @@ Standard library only: the shim imports this on every call, and the shim's path
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 
 # typing costs milliseconds to import and the shim imports this module on every call.
 TYPE_CHECKING = False
@@ -123,6 +122,32 @@ class OperationInfo:
     __hash__ = None  # type: ignore[assignment]
 
 
+def _memo(maxsize: int):  # noqa: ANN201
+    """A memo per argument tuple, emptied when it reaches `maxsize` entries: what these
+    lookups need from functools.lru_cache, whose import (functools, collections) costs
+    the shim milliseconds on every call it classifies."""
+
+    def wrap(function):  # noqa: ANN001, ANN202
+        memo: dict = {}
+
+        def cached(*args):  # noqa: ANN002, ANN202
+            try:
+                return memo[args]
+            except KeyError:
+                pass
+            if len(memo) >= maxsize:
+                memo.clear()
+            value = memo[args] = function(*args)
+            return value
+
+        cached.__name__ = function.__name__
+        cached.__doc__ = function.__doc__
+        cached.cache_clear = memo.clear
+        return cached
+
+    return wrap
+
+
 def _safe_name(name: str) -> bool:
     return bool(name) and name[0] != "." and all(c in _NAME_CHARS for c in name)
 
@@ -140,7 +165,7 @@ def _read_table(name: str) -> dict[str, Any] | None:
     return json.loads(zlib.decompress(raw, 16 + zlib.MAX_WBITS))
 
 
-@lru_cache(maxsize=1)
+@_memo(maxsize=1)
 def _services() -> dict[str, Any]:
     return _read_table("services") or {"aliases": {}, "iam_prefixes": [], "sources": {}}
 
@@ -175,7 +200,7 @@ class _CliTable:
         return [line.split("\t") for line in self.text.split("\n") if line and line[0] not in "#@"]
 
 
-@lru_cache(maxsize=64)
+@_memo(maxsize=64)
 def _cli_table(cli_service: str) -> _CliTable | None:
     if not _safe_name(cli_service):
         return None
@@ -186,7 +211,7 @@ def _cli_table(cli_service: str) -> _CliTable | None:
         return None
 
 
-@lru_cache(maxsize=64)
+@_memo(maxsize=64)
 def _iam_table(prefix: str) -> dict[str, Any] | None:
     if not _safe_name(prefix):
         return None
@@ -213,7 +238,7 @@ def service_known(prefix: str) -> bool:
     return prefix.lower() in _iam_prefixes()
 
 
-@lru_cache(maxsize=1)
+@_memo(maxsize=1)
 def _iam_prefixes() -> frozenset[str]:
     return frozenset(_services()["iam_prefixes"])
 
@@ -327,7 +352,7 @@ def iam_actions_for_api(service: str, api_operation: str) -> list[str]:
     return list(_actions(row[3], table.prefix, row[1]))
 
 
-@lru_cache(maxsize=16)
+@_memo(maxsize=16)
 def _rows_by_api(cli_service: str) -> dict[str, list[str]]:
     """Lower-case API name -> table row, for one CLI service."""
     table = _cli_table(cli_service)

@@ -10,10 +10,8 @@ rules and the reasons.
 
 from __future__ import annotations
 
-from .record import record
-from enum import Enum
-
 from . import catalog
+from .record import record
 from .invocation import Invocation
 
 TYPE_CHECKING = False  # collections.abc imports `collections`: milliseconds per call
@@ -24,15 +22,75 @@ if TYPE_CHECKING:
     from .awsconfig import AwsFiles
 
 
-class Risk(str, Enum):
-    READ = "read"
-    WRITE = "write"
-    PERMISSIONS = "permissions"  # changes who may do what (IAM and its equivalents)
-    DESTRUCTIVE = "destructive"  # removes something for good, by name or by value
-    EXPOSURE = "exposure"  # makes a resource public or shares it with other accounts
-    EXECUTE = "execute"  # runs code or commands on running machines
-    AUDIT_OFF = "audit-off"  # turns logging, recording or threat detection off
-    INTERACTIVE = "interactive"  # the command is composed inside the CLI (--cli-auto-prompt)
+class _Members(type):
+    """What `Risk` needs of an Enum's class: iteration in order, Risk("read") -> the
+    member (ValueError for anything else), len(). `enum` costs the shim milliseconds of
+    imports (functools, collections) on every call it classifies."""
+
+    def __iter__(cls):  # noqa: ANN204
+        return iter(cls._members)
+
+    def __len__(cls) -> int:
+        return len(cls._members)
+
+    def __call__(cls, value: object) -> Risk:
+        for member in cls._members:
+            if isinstance(value, str) and member.value == value:
+                return member
+        raise ValueError(f"{value!r} is not a valid {cls.__name__}")
+
+
+class Risk(str, metaclass=_Members):
+    """The kinds of command, as `class Risk(str, Enum)` had them: each member is the
+    string of its value (== "read", hashes like it), with .name and .value."""
+
+    _members: tuple[Risk, ...] = ()
+    READ: Risk
+    WRITE: Risk
+    PERMISSIONS: Risk  # changes who may do what (IAM and its equivalents)
+    DESTRUCTIVE: Risk  # removes something for good, by name or by value
+    EXPOSURE: Risk  # makes a resource public or shares it with other accounts
+    EXECUTE: Risk  # runs code or commands on running machines
+    AUDIT_OFF: Risk  # turns logging, recording or threat detection off
+    INTERACTIVE: Risk  # the command is composed inside the CLI (--cli-auto-prompt)
+
+    name: str
+
+    @property
+    def value(self) -> str:
+        return str.__str__(self)
+
+    def __repr__(self) -> str:
+        return f"<Risk.{self.name}: {self.value!r}>"
+
+    def __str__(self) -> str:
+        return f"Risk.{self.name}"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)  # f"{risk:>10}" pads "Risk.READ", as the Enum's
+
+    def __reduce__(self):  # noqa: ANN204 - copy and pickle give the member back
+        return Risk, (self.value,)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a Risk member cannot be changed")
+
+
+def _define_risks() -> None:
+    members = []
+    for name, value in (
+        ("READ", "read"), ("WRITE", "write"), ("PERMISSIONS", "permissions"),
+        ("DESTRUCTIVE", "destructive"), ("EXPOSURE", "exposure"), ("EXECUTE", "execute"),
+        ("AUDIT_OFF", "audit-off"), ("INTERACTIVE", "interactive"),
+    ):
+        member = str.__new__(Risk, value)
+        object.__setattr__(member, "name", name)
+        type.__setattr__(Risk, name, member)
+        members.append(member)
+    type.__setattr__(Risk, "_members", tuple(members))
+
+
+_define_risks()
 
 
 @record(frozen=True)

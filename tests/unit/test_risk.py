@@ -316,3 +316,29 @@ def test_classify_prints_for_people(capsys):
 def test_classify_without_a_command_is_a_usage_error(capsys):
     assert main(["classify"]) == 2
     assert "needs an aws command line" in capsys.readouterr().err
+
+
+def test_risk_members_behave_as_the_str_enum_they_replace():
+    import copy
+    import enum
+    import json
+    import pickle
+
+    class Old(str, enum.Enum):
+        READ = "read"
+        AUDIT_OFF = "audit-off"
+
+    for new, old in ((Risk.READ, Old.READ), (Risk.AUDIT_OFF, Old.AUDIT_OFF)):
+        shown = (repr(old), str(old), f"{old}", f"{old:>13}")  # "Old" is one letter short
+        assert (repr(new), str(new), f"{new}", f"{new:>14}") == tuple(
+            text.replace("Old", "Risk") for text in shown
+        )
+        assert new == old.value and hash(new) == hash(old.value) and new.name == old.name
+        assert json.dumps({"risk": new}) == json.dumps({"risk": old})
+        assert copy.deepcopy(new) is new and pickle.loads(pickle.dumps(new)) is new
+    assert Risk(Risk.WRITE) is Risk.WRITE and len(Risk) == 8
+    for bad in ("READ", "nope", 1, None):
+        with pytest.raises(ValueError):
+            Risk(bad)
+    with pytest.raises(AttributeError):
+        Risk.READ.name = "WRITE"
