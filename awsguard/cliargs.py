@@ -23,6 +23,23 @@ import zlib
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "argdata")
 
 
+class _Unparsed:
+    """A parameter value the parser could not decode (risk predicates fail closed on it).
+    Defined here, beside the tables both cliparams and invocation read, so neither has
+    to import the other for it; invocation re-exports it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNPARSED"
+
+    def __bool__(self) -> bool:
+        return True
+
+
+UNPARSED = _Unparsed()
+
+
 class UsageError(Exception):
     """The real CLI would reject this command line (argparse error or Unknown options)."""
 

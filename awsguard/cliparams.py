@@ -477,8 +477,6 @@ def decode_option(opt: cliargs.Opt, values: tuple[str, ...], major: int, environ
 
 def decode(parse_state, node: cliargs.Node | None) -> tuple[dict[str, object], str | None]:
     """The parameters of one low-level operation call, and a problem (or None)."""
-    from .invocation import UNPARSED
-
     params: dict[str, object] = {}
     problem = None
     environ = parse_state.environ
@@ -490,7 +488,7 @@ def decode(parse_state, node: cliargs.Node | None) -> tuple[dict[str, object], s
         try:
             params[opt.member] = decode_option(opt, values, major, environ)
         except ParamProblem as err:
-            params[opt.member] = UNPARSED
+            params[opt.member] = cliargs.UNPARSED
             problem = problem or f"{name}: {err}"
     for input_option in ("--cli-input-json", "--cli-input-yaml"):
         values = parse_state.options.get(input_option)
@@ -507,7 +505,7 @@ def decode(parse_state, node: cliargs.Node | None) -> tuple[dict[str, object], s
                 raise ParamProblem("the input is not a JSON object")
         except (ParamProblem, UnicodeDecodeError) as err:
             problem = problem or f"{input_option}: {err}"
-            params.setdefault("*", UNPARSED)
+            params.setdefault("*", cliargs.UNPARSED)
             continue
         for key, value in data.items():
             params.setdefault(key, value)

@@ -56,19 +56,8 @@ _REPORTS_CREDENTIALS = frozenset({"export-credentials", "list"})
 _ALIAS_FILE_LIMIT = 1 << 20
 
 
-class _Unparsed:
-    """A parameter value awsguard could not decode (risk predicates fail closed on it)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "UNPARSED"
-
-    def __bool__(self) -> bool:
-        return True
-
-
-UNPARSED = _Unparsed()
+# A parameter value awsguard could not decode (risk predicates fail closed on it).
+UNPARSED = cliargs.UNPARSED
 
 
 class Invocation:
@@ -726,14 +715,11 @@ class _Parse:
         params: dict[str, object] = {}
         api = getattr(self, "api", None)
         if api is not None and not self.help and not self.cli_error:
-            try:
-                from .cliparams import decode
+            from .cliparams import decode
 
-                params, problem = decode(self, self.node)
-                if problem:
-                    self.note(problem)
-            except ImportError:
-                pass
+            params, problem = decode(self, self.node)
+            if problem:
+                self.note(problem)
         argv_owners = self.argv_owners()
         return Invocation(
             argv=self.argv,
