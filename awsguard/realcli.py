@@ -545,15 +545,31 @@ def describe(path: str, environ: Mapping[str, str] = os.environ) -> RealCli:
 
 def exec_real(path: str, argv: list[str], environ: Mapping[str, str]) -> None:
     """Replace this process with the real CLI: same fds, same terminal, same signals."""
-    env = dict(environ)
-    env[EXEC_TARGET_VAR] = os.path.realpath(path)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execve(path, [path, *argv], env)
+    exec_program(path, [path, *argv], _marked(path, environ))
 
 
 def run_real(path: str, argv: list[str], environ: Mapping[str, str]) -> int:
-    """Run the real CLI as a child and return its status (negative: killed by that signal).
+    """Run the real CLI as a child and return its status (see `run_program`)."""
+    return run_program(path, [path, *argv], _marked(path, environ))
+
+
+def _marked(path: str, environ: Mapping[str, str]) -> dict[str, str]:
+    env = dict(environ)
+    env[EXEC_TARGET_VAR] = os.path.realpath(path)
+    return env
+
+
+def exec_program(path: str, argv: list[str], environ: Mapping[str, str]) -> None:
+    """Replace this process with `path` (the real CLI, or any program for `awsguard
+    exec`): it gets our pid, terminal, fds and signals. `argv` includes argv[0]."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(path, argv, dict(environ))
+
+
+def run_program(path: str, argv: list[str], environ: Mapping[str, str]) -> int:
+    """Run `path` as a child and return its status (negative: killed by that signal).
+    `argv` includes argv[0].
 
     The child shares our terminal, file descriptors and process group, so Ctrl-C
     reaches it directly from the terminal; like a shell, we ignore SIGINT and
@@ -562,8 +578,6 @@ def run_real(path: str, argv: list[str], environ: Mapping[str, str]) -> int:
     """
     import _signal as signal  # `signal` builds IntEnums at import: milliseconds
 
-    env = dict(environ)
-    env[EXEC_TARGET_VAR] = os.path.realpath(path)
     sys.stdout.flush()
     sys.stderr.flush()
     ignored = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGQUIT)}
@@ -582,8 +596,8 @@ def run_real(path: str, argv: list[str], environ: Mapping[str, str]) -> int:
         # The child starts with default dispositions for what we ignore.
         pid = os.posix_spawn(
             path,
-            [path, *argv],
-            env,
+            argv,
+            dict(environ),
             setsigdef=(signal.SIGINT, signal.SIGQUIT, *forwarded),
         )
         while True:

@@ -46,7 +46,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import handout, programs
+    from .. import handout, programs, realcli
     from ..errors import AwsguardError
 
     environ = dict(os.environ)
@@ -84,13 +84,13 @@ def run(args: argparse.Namespace) -> int:
         handout.say(f"starting {handout.shown(command[0])} with these credentials; "
                     "`exit` to leave.")
     if not args.server:
-        programs.exec_program(path, command, env)
+        realcli.exec_program(path, command, env)
         raise AwsguardError(f"could not start {command[0]}.")  # not reached
     return _run_with_server(out, path, command, env)
 
 
 def _run_with_server(out, path: str, command: list[str], env: dict[str, str]) -> int:  # noqa: ANN001
-    from .. import credserver, handout, programs
+    from .. import credserver, handout, realcli
     from ..errors import EXIT_REFUSED, AwsguardError
     from ..invocation import parse
     from ..resolve import resolve
@@ -120,5 +120,5 @@ def _run_with_server(out, path: str, command: list[str], env: dict[str, str]) ->
     server = credserver.CredentialsServer(out.source.current, initial=out.creds)
     with server:
         env.update(server.child_env())
-        status = programs.run_program(path, command, env)
-    return programs.exit_like(status)
+        status = realcli.run_program(path, command, env)
+    return realcli.exit_like(status)
