@@ -87,16 +87,10 @@ def decode_message(client, encoded: str) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..explain.failures import is_world_failure, one_line
+    from ..explain.failures import world_failures_in_one_line
 
-    try:
+    with world_failures_in_one_line("STS DecodeAuthorizationMessage"):
         return _run(args)
-    except AwsguardError:
-        raise
-    except Exception as err:
-        if is_world_failure(err):
-            raise one_line(err, "STS DecodeAuthorizationMessage") from None
-        raise
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -30,16 +30,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..explain.failures import is_world_failure, one_line
+    from ..explain.failures import world_failures_in_one_line
 
-    try:
+    with world_failures_in_one_line("explaining the failure"):
         return _run(args)
-    except AwsguardError:
-        raise
-    except Exception as err:
-        if is_world_failure(err):
-            raise one_line(err, "explaining the failure") from None
-        raise
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -93,16 +93,10 @@ def lookup_failures(sts, cloudtrail, key_id: str | None, since: datetime, limit:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..explain.failures import is_world_failure, one_line
+    from ..explain.failures import world_failures_in_one_line
 
-    try:
+    with world_failures_in_one_line("reading CloudTrail"):
         return _run(args)
-    except AwsguardError:
-        raise
-    except Exception as err:
-        if is_world_failure(err):
-            raise one_line(err, "reading CloudTrail") from None
-        raise
 
 
 def _run(args: argparse.Namespace) -> int:

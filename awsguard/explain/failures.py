@@ -7,6 +7,9 @@ line naming what was being done, exit status 1, never as an internal error.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from ..errors import AwsguardError
 
 # Modules whose exceptions are the world failing: AWS SDK, HTTP, keyring and D-Bus.
@@ -43,3 +46,17 @@ def one_line(err: BaseException, doing: str) -> AwsguardError:
 
     why = mask_key_ids(" ".join(why.split()))
     return AwsguardError(f"{doing} failed: {why}")
+
+
+@contextmanager
+def world_failures_in_one_line(doing: str) -> Iterator[None]:
+    """Around a command's work: the world's failures become `one_line(err, doing)`;
+    awsguard's own errors and its bugs pass through unchanged."""
+    try:
+        yield
+    except AwsguardError:
+        raise
+    except Exception as err:
+        if is_world_failure(err):
+            raise one_line(err, doing) from None
+        raise
