@@ -132,6 +132,19 @@ class ChildCredentials:
             values["AWS_CREDENTIAL_EXPIRATION"] = timefmt.format_time(self.expiration)
         return values
 
+    def process_document(self) -> dict[str, object]:
+        """The JSON object a credential_process prints (Version 1), for the SDKs."""
+        document: dict[str, object] = {
+            "Version": 1,
+            "AccessKeyId": self.access_key_id,
+            "SecretAccessKey": self.secret_access_key,
+        }
+        if self.session_token:
+            document["SessionToken"] = self.session_token
+        if self.expiration is not None:
+            document["Expiration"] = timefmt.format_time(self.expiration)
+        return document
+
     def apply(self, environ: Mapping[str, str]) -> dict[str, str]:
         """`environ` for the child: these credentials set, stale token/expiry removed."""
         child = {

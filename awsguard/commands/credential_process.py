@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 
-from .. import timefmt
 from ..errors import EXIT_REFUSED, AwsguardError
 
 # An SDK runs this for every client it builds (cli.py dispatches it before argparse):
@@ -58,8 +57,10 @@ def run(args: argparse.Namespace) -> int:
                 f"the keyring holds no key for profile {profile!r}. Store it with "
                 f"`awsguard add {profile}`."
             )
-        _print({"Version": 1, "AccessKeyId": key.access_key_id,
-                "SecretAccessKey": key.secret_access_key})
+        keyring = sessions.ChildCredentials(
+            profile, "keyring", key.access_key_id, key.secret_access_key
+        )
+        _print(keyring.process_document())
         return 0
     settings = sessions.load_settings(environ)
     ci = in_ci(environ)
@@ -85,16 +86,7 @@ def run(args: argparse.Namespace) -> int:
                 exit_code=EXIT_REFUSED,
             ) from None
         raise
-    document: dict[str, object] = {
-        "Version": 1,
-        "AccessKeyId": creds.access_key_id,
-        "SecretAccessKey": creds.secret_access_key,
-    }
-    if creds.session_token:
-        document["SessionToken"] = creds.session_token
-    if creds.expiration is not None:
-        document["Expiration"] = timefmt.format_time(creds.expiration)
-    _print(document)
+    _print(creds.process_document())
     return 0
 
 

@@ -78,7 +78,7 @@ def render(variables: dict[str, str], fmt: str, document: dict[str, object]) -> 
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import handout, vault
+    from .. import handout
 
     environ = dict(os.environ)
     what = f"awsguard export --format {args.format}"
@@ -88,19 +88,10 @@ def run(args: argparse.Namespace) -> int:
     if out.region:
         variables["AWS_REGION"] = out.region
         variables["AWS_DEFAULT_REGION"] = out.region
-    document: dict[str, object] = {
-        "Version": 1,
-        "AccessKeyId": creds.access_key_id,
-        "SecretAccessKey": creds.secret_access_key,
-    }
-    if creds.session_token:
-        document["SessionToken"] = creds.session_token
-    if creds.expiration is not None:
-        document["Expiration"] = vault.format_time(creds.expiration)
     if sys.stdout.isatty():
         handout.say(
             "warning: the output holds secret credentials; it is meant for eval or a file "
             "only you can read, not for a screen, a log or a chat."
         )
-    sys.stdout.write(render(variables, args.format, document))
+    sys.stdout.write(render(variables, args.format, creds.process_document()))
     return 0
