@@ -28,92 +28,25 @@ import pytest
 from awsguard.awsconfig import load_files
 from awsguard.invocation import parse
 from awsguard.resolve import resolve
+from fixtures.resolver_world import (
+    ROLE,
+    SHARED_CONFIG,
+    SHARED_CREDENTIALS,
+    write_process_script,
+    write_token,
+)
 
-ROLE = "arn:aws:iam::123456789012:role/differential"
-
-CONFIG = """\
-[default]
-region = us-east-1
-
-[profile static]
-region = eu-west-1
-
-[profile cfgstatic]
-aws_access_key_id = AKIACFGSTATIC0000001
-aws_secret_access_key = secret
-region = eu-west-2
-
-[profile both]
-aws_access_key_id = AKIABOTHCONFIG000001
-aws_secret_access_key = secret
-
-[profile partialcfg]
-aws_access_key_id = AKIAPARTIALCFG000001
-
-[profile role]
-role_arn = {role}
-source_profile = static
-
-[profile rolecs]
-role_arn = {role}
-credential_source = Environment
-
-[profile rolecsecs]
-role_arn = {role}
-credential_source = EcsContainer
-
+# The shared world plus what only this test resolves: a role sourcing the instance
+# metadata, an MFA role chain, web identity in and sourcing a profile.
+CONFIG = SHARED_CONFIG + """
 [profile rolecsec2]
 role_arn = {role}
 credential_source = Ec2InstanceMetadata
-
-[profile rolebad]
-role_arn = {role}
-credential_source = Nowhere
-
-[profile roleboth]
-role_arn = {role}
-source_profile = static
-credential_source = Environment
-
-[profile rolenone]
-role_arn = {role}
-
-[profile rolemissing]
-role_arn = {role}
-source_profile = nope
 
 [profile chain]
 role_arn = {role}-chain
 source_profile = role
 mfa_serial = arn:aws:iam::123456789012:mfa/me
-
-[profile loop1]
-role_arn = {role}
-source_profile = loop2
-
-[profile loop2]
-role_arn = {role}
-source_profile = loop1
-
-[profile selfref]
-role_arn = {role}
-source_profile = selfref
-aws_access_key_id = AKIASELFREF000000001
-aws_secret_access_key = secret
-
-[profile rolestatic]
-role_arn = {role}
-source_profile = static
-aws_access_key_id = AKIAROLESTATIC000001
-aws_secret_access_key = secret
-
-[profile roleempty]
-role_arn = {role}
-source_profile = empty
-
-[profile webid]
-role_arn = {role}
-web_identity_token_file = {token}
 
 [profile webidnorole]
 web_identity_token_file = {token}
@@ -122,68 +55,11 @@ web_identity_token_file = {token}
 role_arn = {role}
 source_profile = webid
 
-[profile sso]
-sso_session = corp
-sso_account_id = 123456789012
-sso_role_name = Admin
-region = ca-central-1
-
-[sso-session corp]
-sso_start_url = https://corp.awsapps.com/start
-sso_region = us-east-1
-
-[profile ssolegacy]
-sso_start_url = https://legacy.awsapps.com/start
-sso_region = us-east-1
-sso_account_id = 123456789012
-sso_role_name = Admin
-
-[profile ssobad]
-sso_account_id = 123456789012
-
-[profile ssonosession]
-sso_session = gone
-sso_account_id = 123456789012
-sso_role_name = Admin
-
-[profile rolesso]
-role_arn = {role}
-source_profile = sso
-
 [profile proc]
 credential_process = {process}
-
-[profile procsource]
-role_arn = {role}
-source_profile = proc
-
-[profile procstatic]
-credential_process = {process}
-aws_access_key_id = AKIAPROCSTATIC000001
-aws_secret_access_key = secret
-
-[profile empty]
-region = ap-south-1
 """
 
-CREDENTIALS = """\
-[static]
-aws_access_key_id = AKIASTATIC0000000001
-aws_secret_access_key = secret
-
-[both]
-aws_access_key_id = AKIABOTHCREDS0000001
-aws_secret_access_key = secret
-
-[credonly]
-aws_access_key_id = ASIACREDONLY00000001
-aws_secret_access_key = secret
-aws_session_token = token
-region = sa-east-1
-
-[partialcred]
-aws_access_key_id = AKIAPARTIALCRED00001
-
+CREDENTIALS = SHARED_CREDENTIALS + """
 [webidnorole]
 aws_access_key_id = AKIAWEBIDNOROLE00001
 aws_secret_access_key = secret
@@ -250,14 +126,8 @@ def container_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("world")
-    token = root / "token"
-    token.write_text("header.payload.signature")
-    process = root / "process.sh"
-    process.write_text(
-        "#!/bin/sh\nprintf '%s' '{\"Version\": 1, \"AccessKeyId\": \"AKIAPROCESS000000001\", "
-        "\"SecretAccessKey\": \"secret\"}'\n"
-    )
-    process.chmod(0o755)
+    token = write_token(root)
+    process = write_process_script(root)
     (root / "config").write_text(CONFIG.format(role=ROLE, token=token, process=process))
     (root / "credentials").write_text(CREDENTIALS)
     (root / "credentials-with-default").write_text(DEFAULT_CREDENTIALS + CREDENTIALS)

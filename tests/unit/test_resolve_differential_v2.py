@@ -40,6 +40,13 @@ import pytest
 from awsguard.awsconfig import load_files
 from awsguard.invocation import parse
 from awsguard.resolve import resolve
+from fixtures.resolver_world import (
+    ROLE,
+    SHARED_CONFIG,
+    SHARED_CREDENTIALS,
+    write_process_script,
+    write_token,
+)
 
 V2 = Path("/usr/bin/aws")
 V2_PYTHON = Path("/usr/bin/python3")
@@ -49,33 +56,12 @@ pytestmark = pytest.mark.skipif(
     reason="AWS CLI v2 is not installed at /usr/bin/aws (apt-get install awscli)",
 )
 
-ROLE = "arn:aws:iam::123456789012:role/differential"
 LATER = (datetime.now(timezone.utc) + timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
 EARLIER = (datetime.now(timezone.utc) - timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-CONFIG = """\
-[default]
-region = us-east-1
-
-[profile static]
-region = eu-west-1
-
-[profile cfgstatic]
-aws_access_key_id = AKIACFGSTATIC0000001
-aws_secret_access_key = secret
-region = eu-west-2
-
-[profile both]
-aws_access_key_id = AKIABOTHCONFIG000001
-aws_secret_access_key = secret
-
-[profile partialcfg]
-aws_access_key_id = AKIAPARTIALCFG000001
-
-[profile role]
-role_arn = {role}
-source_profile = static
-
+# The shared world plus what only this test resolves: role and SSO credentials in the
+# CLI's caches (written by `world`), an SSO token that lapsed, a broken process.
+CONFIG = SHARED_CONFIG + """
 [profile rolecached]
 role_arn = {role}-cached
 source_profile = static
@@ -87,67 +73,9 @@ role_arn = {role}-duration
 source_profile = static
 duration_seconds = 7200
 
-[profile rolecs]
-role_arn = {role}
-credential_source = Environment
-
-[profile rolecsecs]
-role_arn = {role}
-credential_source = EcsContainer
-
-[profile rolebad]
-role_arn = {role}
-credential_source = Nowhere
-
-[profile roleboth]
-role_arn = {role}
-source_profile = static
-credential_source = Environment
-
-[profile rolenone]
-role_arn = {role}
-
-[profile rolemissing]
-role_arn = {role}
-source_profile = nope
-
 [profile chain]
 role_arn = {role}-chain
 source_profile = role
-
-[profile loop1]
-role_arn = {role}
-source_profile = loop2
-
-[profile loop2]
-role_arn = {role}
-source_profile = loop1
-
-[profile selfref]
-role_arn = {role}
-source_profile = selfref
-aws_access_key_id = AKIASELFREF000000001
-aws_secret_access_key = secret
-
-[profile rolestatic]
-role_arn = {role}
-source_profile = static
-aws_access_key_id = AKIAROLESTATIC000001
-aws_secret_access_key = secret
-
-[profile roleempty]
-role_arn = {role}
-source_profile = empty
-
-[profile webid]
-role_arn = {role}
-web_identity_token_file = {token}
-
-[profile sso]
-sso_session = corp
-sso_account_id = 123456789012
-sso_role_name = Admin
-region = ca-central-1
 
 [profile ssonocache]
 sso_session = corp
@@ -159,19 +87,9 @@ sso_session = lapsed
 sso_account_id = 123456789012
 sso_role_name = Admin
 
-[sso-session corp]
-sso_start_url = https://corp.awsapps.com/start
-sso_region = us-east-1
-
 [sso-session lapsed]
 sso_start_url = https://lapsed.awsapps.com/start
 sso_region = us-east-1
-
-[profile ssolegacy]
-sso_start_url = https://legacy.awsapps.com/start
-sso_region = us-east-1
-sso_account_id = 123456789012
-sso_role_name = Admin
 
 [profile ssolegacynocache]
 sso_start_url = https://legacy.awsapps.com/start
@@ -179,42 +97,18 @@ sso_region = us-east-1
 sso_account_id = 123456789012
 sso_role_name = Other
 
-[profile ssobad]
-sso_account_id = 123456789012
-
-[profile ssonosession]
-sso_session = gone
-sso_account_id = 123456789012
-sso_role_name = Admin
-
 [profile ssoclash]
 sso_session = corp
 sso_start_url = https://other.awsapps.com/start
 sso_account_id = 123456789012
 sso_role_name = Admin
 
-[profile rolesso]
-role_arn = {role}
-source_profile = sso
-
 [profile proc]
 credential_process = {process}
 region = me-south-1
 
-[profile procsource]
-role_arn = {role}
-source_profile = proc
-
-[profile procstatic]
-credential_process = {process}
-aws_access_key_id = AKIAPROCSTATIC000001
-aws_secret_access_key = secret
-
 [profile procbroken]
 credential_process = {broken}
-
-[profile empty]
-region = ap-south-1
 """
 
 CREDENTIALS = """\
@@ -222,23 +116,7 @@ CREDENTIALS = """\
 aws_access_key_id = AKIADEFAULT000000001
 aws_secret_access_key = secret
 
-[static]
-aws_access_key_id = AKIASTATIC0000000001
-aws_secret_access_key = secret
-
-[both]
-aws_access_key_id = AKIABOTHCREDS0000001
-aws_secret_access_key = secret
-
-[credonly]
-aws_access_key_id = ASIACREDONLY00000001
-aws_secret_access_key = secret
-aws_session_token = token
-region = sa-east-1
-
-[partialcred]
-aws_access_key_id = AKIAPARTIALCRED00001
-"""
+""" + SHARED_CREDENTIALS
 
 PROFILES = [
     "default", "static", "cfgstatic", "both", "partialcfg", "credonly", "partialcred",
@@ -306,18 +184,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     aws = home / ".aws"
     (aws / "cli" / "cache").mkdir(parents=True)
     (aws / "sso" / "cache").mkdir(parents=True)
-    process = home / "process.sh"
-    process.write_text(
-        "#!/bin/sh\n"
-        'echo \'{"Version": 1, "AccessKeyId": "AKIAPROCESS000000001", '
-        '"SecretAccessKey": "s"}\'\n'
-    )
-    process.chmod(0o755)
+    process = write_process_script(home)
     broken = home / "broken.sh"
     broken.write_text("#!/bin/sh\necho 'no json here'\n")
     broken.chmod(0o755)
-    token = home / "token"
-    token.write_text("header.payload.signature")
+    token = write_token(home)
     (aws / "config").write_text(
         CONFIG.format(role=ROLE, process=process, broken=broken, token=token)
     )
