@@ -54,6 +54,9 @@ _LOCAL_COMMANDS = frozenset({"configure", "history", "cli-dev"})
 # they go through the guard so that the sessions it manages apply to them too.
 _REPORTS_CREDENTIALS = frozenset({"export-credentials", "list"})
 _ALIAS_FILE_LIMIT = 1 << 20
+# Subcommand aliases expanded in one command line before awsguard calls it a loop (the
+# CLI recurses until Python's recursion limit and fails).
+_SUB_ALIAS_STEPS = 64
 
 
 # A parameter value awsguard could not decode (risk predicates fail closed on it).
@@ -340,6 +343,8 @@ class _Parse:
         self.op_words: list[int] = []  # indices of the words below the operation
         self.name_words: dict[int, str] = {}  # index of an option name word -> canonical spelling
         self.table_version = ""
+        self.command_aliases: dict[tuple[str, ...], dict[str, str]] = {}
+        self.sub_alias_steps = 0
 
     # --- helpers -------------------------------------------------------------------
 
@@ -380,7 +385,7 @@ class _Parse:
         self.main_options = main.options
         self.commands = set(main.children)
         self.commands.add("help")
-        self.toplevel_aliases, self.command_alias_sections = self.load_aliases()
+        self.toplevel_aliases, self.command_aliases = self.load_aliases()
         if self.major == 2:
             self.check_auto_prompt()
         try:
@@ -406,10 +411,15 @@ class _Parse:
         return opt
 
     def parse_globals(
-        self, indices: list[int], in_alias: str | None = None
+        self, indices: list[int], in_alias: str | None = None, lead: str | None = None
     ) -> tuple[str | None, list[int]]:
-        """The main parser over words[indices]: globals recorded; (command, remaining)."""
+        """The main parser over words[indices]: globals recorded; (command, remaining).
+        `lead` is a command word put in front that is not in words (a subcommand alias's
+        words are parsed after the command already chosen, as v2's alias.py does)."""
         words = [self.words[i] for i in indices]
+        if lead is not None:
+            words.insert(0, lead)
+            indices = [-1, *indices]
         taken, extras = cliargs.parse_known(self.main_options, [self.command_positional()], words)
         command = None
         self.command_index = -1
@@ -482,8 +492,6 @@ class _Parse:
             return
         if table.version and table.version != self.table_version:
             self.note(f"the table for `{command}` is from another CLI version")
-        if self.major == 2 and command in self.command_alias_sections:
-            self.note(f"the alias file has aliases for `{command}` (awsguard does not read those)")
         self.walk(table, command, remaining)
 
     def walk(self, table: cliargs.Table, path: str, remaining: list[int]) -> None:
@@ -495,18 +503,31 @@ class _Parse:
             self.node = node
             words = [self.words[i] for i in remaining]
             if node.kind == "svc":
+                aliases = self.sub_aliases()
                 op = cliargs.Opt([":operation", "operation", "-", "s", "-", "1", "-", "-", "-"])
-                op.choices = (*node.children, "help")
+                op.choices = (*node.children, *aliases, "help")
                 taken, extras = cliargs.parse_known({}, [op], words)
                 name = taken[0].values[0]
                 index = remaining[taken[0].indices[0]]
+                rest = [remaining[i] for i in extras]
+                # ServiceCommand.create_parser sets the table's `help` after the aliases
+                if name in aliases and name != "help":
+                    expanded = self.expand_sub_alias(name, aliases[name], index, rest)
+                    if expanded is None:
+                        return
+                    if name not in node.children:
+                        remaining = expanded  # the service parses the alias's words again
+                        continue
+                    # an alias named like an operation proxies to it, minus the first word
+                    remaining, rest = expanded, expanded[1:]
+                    index = expanded[0] if expanded else -1
                 self.path.append(name)
                 if name == "help":
                     self.help = True
                     return
                 self.op_words = [i for i in remaining if i != index]
                 path = f"{path} {name}"
-                remaining = [remaining[i] for i in extras]
+                remaining = rest
                 continue
             if node.kind == "op":
                 self.operation_level(node, remaining, words)
@@ -558,13 +579,38 @@ class _Parse:
             self.option_opts[canonical] = t.opt
 
     def operation_level(self, node: cliargs.Node, remaining: list[int], words: list[str]) -> None:
-        if len(self.path) == 2:
-            self.op_words = list(remaining)
-        if words == ["help"]:
-            self.help = True
-            return
+        positionals = node.positionals
+        while True:
+            if len(self.path) == 2:
+                self.op_words = list(remaining)
+            if words == ["help"]:
+                self.help = True
+                return
+            aliases = self.sub_aliases()
+            if not aliases and not (self.major == 2 and node.children):
+                break
+            # v2 ServiceOperation: a subcommand table (aliases of `[command svc op]`) is
+            # looked for first (SubCommandArgParser: options not required, the table's
+            # positionals, then the subcommand); the operation's parser then has the
+            # subcommand positional before `help`.
+            found = self.find_subcommand(node, aliases, remaining, words)
+            positionals = self.with_subcommand(node, aliases, keep_help=True)
+            if found is None:
+                break
+            name, at, rest = found
+            if name not in aliases:
+                self.note(f"awsguard does not mirror the subcommand `{name}` of this operation")
+                return
+            expanded = self.expand_sub_alias(name, aliases[name], at, rest)
+            if expanded is None:
+                return
+            if name in node.children:
+                self.note(f"awsguard does not mirror the subcommand `{name}` of this operation")
+                return
+            remaining = expanded
+            words = [self.words[i] for i in remaining]
         taken, extras = cliargs.parse_known(
-            node.options, node.positionals, words, check_required=self.relax_required(words)
+            node.options, positionals, words, check_required=self.relax_required(words)
         )
         unknown = [remaining[i] for i in extras]
         for t in taken:
@@ -587,22 +633,40 @@ class _Parse:
     ) -> tuple[str, list[int]] | None:
         if len(self.path) == 2 and not self.op_words:
             self.op_words = list(remaining)
+        positionals = node.positionals
+        while self.major == 2:
+            if words == ["help"]:
+                self.help = True
+                return None
+            aliases = self.sub_aliases()
+            if not node.children and not aliases:
+                break
+            # v2 SubCommandArgParser: arg table not required, look for a subcommand; if
+            # found, only the first word equal to it is removed and the rest passed on.
+            positionals = self.with_subcommand(node, aliases)
+            found = self.find_subcommand(node, aliases, remaining, words)
+            if found is None:
+                break
+            name, at, rest = found
+            if name not in aliases:
+                self.positionals.append((at, name))
+                return name, rest
+            expanded = self.expand_sub_alias(name, aliases[name], at, rest)
+            if expanded is None:
+                return None
+            if name in node.children:
+                # an alias named like a subcommand proxies to it, minus the first word
+                if expanded:
+                    self.positionals.append((expanded[0], name))
+                return name, expanded[1:]
+            remaining = expanded
+            words = [self.words[i] for i in remaining]
+            if len(self.path) == 2:
+                self.op_words = list(remaining)
         if words == ["help"]:
             self.help = True
             return None
-        if self.major == 2 and node.children:
-            # v2 SubCommandArgParser: arg table not required, look for a subcommand; if
-            # found, only the first word equal to it is removed and the rest passed on.
-            taken, _extras = cliargs.parse_known(
-                node.options, node.positionals, words, check_required=False
-            )
-            for t in taken:
-                if t.option_string is None and t.opt.dest == "subcommand" and t.values:
-                    name = t.values[0]
-                    first = words.index(name)
-                    self.positionals.append((remaining[first], name))
-                    return name, [r for j, r in enumerate(remaining) if j != first]
-        taken, extras = cliargs.parse_known(node.options, node.positionals, words)
+        taken, extras = cliargs.parse_known(node.options, positionals, words)
         sub = None
         for t in taken:
             if t.option_string is None and t.opt.dest == "subcommand" and t.values:
@@ -616,42 +680,121 @@ class _Parse:
             return None
         return sub, [remaining[i] for i in extras]
 
+    # --- subcommand aliases (v2) ------------------------------------------------------
+
+    def sub_aliases(self) -> dict[str, str]:
+        """v2's `[command <lineage>]` aliases for the command at self.path. alias.py's
+        AliasSubCommandInjector finds them by the `building-command-table.<names joined
+        by _>` event, split again on `_`; v1 has no such sections."""
+        if self.major != 2 or not self.command_aliases:
+            return {}
+        return self.command_aliases.get(tuple("_".join(self.path).split("_")), {})
+
+    def with_subcommand(
+        self, node: cliargs.Node, aliases: dict[str, str], keep_help: bool = False
+    ) -> list[cliargs.Opt]:
+        """The node's positionals with the `subcommand` positional (nargs ?) choosing from
+        the built-in subcommands and the aliases (argparser.py ArgTableArgParser._build:
+        after the argument table; an operation's `help` is added after it)."""
+        sub = cliargs.Opt([":subcommand", "subcommand", "?", "s", "-", "0", "-", "-", "-"])
+        sub.choices = tuple(dict.fromkeys((*node.children, *aliases)))
+        plain = [p for p in node.positionals if p.dest not in ("subcommand", "help")]
+        helps = [p for p in node.positionals if p.dest == "help"] if keep_help else []
+        return [*plain, sub, *helps]
+
+    def find_subcommand(
+        self, node: cliargs.Node, aliases: dict[str, str], remaining: list[int], words: list[str]
+    ) -> tuple[str, int, list[int]] | None:
+        """v2 SubCommandArgParser: (name, its word's index, the other words) or None."""
+        opts = self.with_subcommand(node, aliases)
+        taken, _extras = cliargs.parse_known(node.options, opts, words, check_required=False)
+        for t in taken:
+            if t.option_string is None and t.opt.dest == "subcommand" and t.values:
+                name = t.values[0]
+                first = words.index(name)  # list.remove: the first word equal to it
+                return name, remaining[first], [r for j, r in enumerate(remaining) if j != first]
+        return None
+
+    def expand_sub_alias(
+        self, name: str, value: str, at: int, rest: list[int]
+    ) -> list[int] | None:
+        """One `[command …]` alias taken (alias.py InternalAliasSubCommand): its words,
+        less the global options in them (parsed by the main parser after the command),
+        go before the rest of the words. The new argument list, or None when the walk
+        ends here (a shell alias, a loop)."""
+        self.alias = self.alias or name
+        self.sub_alias_steps += 1
+        if self.sub_alias_steps > _SUB_ALIAS_STEPS:
+            # the CLI recurses until Python's recursion limit: an error
+            self.cli_error = True
+            self.note(f"the alias `{name}` of `{' '.join(self.path)}` loops")
+            return None
+        if value.startswith("!"):
+            self.shell_alias = True
+            self.note(f"the alias `{name}` runs a shell command awsguard cannot see into")
+            return None
+        alias_words = self.split_alias(name, value)
+        shift = self.splice(at, alias_words)
+        rest = [shift(i) for i in rest if i != at]
+        indices = list(range(at, at + len(alias_words)))
+        _command, alias_rest = self.parse_globals(indices, in_alias=name, lead=self.path[0])
+        return alias_rest + rest
+
+    def splice(self, at: int, new_words: list[str]):
+        """words[at] (an alias name) replaced by new_words; every index recorded so far
+        moved along. Returns the mapping of an old index to the new one."""
+        delta = len(new_words) - 1
+
+        def shift(i: int) -> int:
+            return i if i < at else i + delta
+
+        self.words[at : at + 1] = new_words
+        self.owners[at : at + 1] = [None] * len(new_words)
+        self.positionals = [(shift(i), w) for i, w in self.positionals if i != at]
+        self.name_words = {shift(i): w for i, w in self.name_words.items() if i != at}
+        op_words: list[int] = []
+        for i in self.op_words:
+            op_words.extend(range(at, at + len(new_words)) if i == at else (shift(i),))
+        self.op_words = op_words
+        return shift
+
     # --- aliases -------------------------------------------------------------------------
 
-    def load_aliases(self) -> tuple[dict[str, str], set[str]]:
+    def load_aliases(self) -> tuple[dict[str, str], dict[tuple[str, ...], dict[str, str]]]:
+        """`[toplevel]` aliases, and v2's `[command <lineage>]` sections keyed as alias.py
+        keys them (the section name split on whitespace, less `command`)."""
         if self.given_aliases is not None:
-            return dict(self.given_aliases), set()
+            return dict(self.given_aliases), {}
         home = self.environ.get("HOME")
         if not home:
-            return {}, set()
+            return {}, {}
         path = os.path.join(home, ".aws", "cli", "alias")
         try:
             st = os.stat(path)
         except OSError:
-            return {}, set()
+            return {}, {}
         import stat
 
         if not stat.S_ISREG(st.st_mode) or st.st_size > _ALIAS_FILE_LIMIT:
             self.note(f"the CLI alias file {path} is not a regular file awsguard can read")
-            return {}, set()
+            return {}, {}
         try:
             with open(path, "rb") as f:
                 raw = f.read(_ALIAS_FILE_LIMIT + 1)
             text = raw.decode("utf-8")
         except (OSError, UnicodeDecodeError) as err:
             self.note(f"the CLI alias file {path} cannot be read: {err}")
-            return {}, set()
+            return {}, {}
         sections = _plain_ini(text)
         if sections is None:
             sections = self.configparser_ini(path, text)
             if sections is None:
-                return {}, set()
+                return {}, {}
         toplevel = dict(sections.get("toplevel", {}))
-        commands: set[str] = set()
+        commands: dict[tuple[str, ...], dict[str, str]] = {}
         for section, values in sections.items():
-            parts = section.split()
-            if parts and parts[0] == "command" and len(parts) > 1 and values:
-                commands.add(parts[1])
+            if section.startswith("command "):
+                commands[tuple(section.split()[1:])] = dict(values)
         return toplevel, commands
 
     def configparser_ini(self, path: str, text: str) -> dict[str, dict[str, str]] | None:

@@ -246,6 +246,110 @@ def test_plain_alias_files_read_as_configparser_reads_them(text: str):
     assert plain is None or plain == expected
 
 
+# v2's `[command <lineage>]` aliases (awscli/alias.py AliasSubCommandInjector): injected
+# into that command's table; the alias's words, less its global options, go before the
+# rest; named like a built-in, it proxies to the built-in without its first word.
+SUB_ALIASES = """[toplevel]
+myec2 = ec2
+
+[command s3]
+zap = rm --recursive
+rm = rm --recursive
+syncd = --region eu-west-1 sync --delete
+dbg = --debug ls
+prof = --p prod ls
+x = !rm -rf /
+loop1 = loop2
+loop2 = loop1
+empty =
+
+[command ec2]
+tid = terminate-instances --instance-ids
+describe-instances = x --dry-run
+help = terminate-instances
+
+[command  ec2  wait]
+it = instance-terminated
+
+[command ec2 describe-images]
+mine = --owners self
+"""
+
+
+@pytest.fixture
+def sub_home(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / ".aws" / "cli").mkdir(parents=True)
+    (tmp_path / ".aws" / "cli" / "alias").write_text(SUB_ALIASES)
+    return {"HOME": str(tmp_path)}
+
+
+def test_v2_subcommand_alias_is_what_the_cli_runs(sub_home):
+    # `zap` -> `rm --recursive`, and `rm` is itself an alias proxying to the built-in rm
+    inv = p("s3 zap s3://b/", major=2, environ=sub_home)
+    assert (inv.service, inv.operation, inv.alias) == ("s3", "rm", "zap")
+    assert inv.options == {"--recursive": ()} and inv.positionals == ("s3://b/",)
+    assert inv.words == ("s3", "rm", "--recursive", "--recursive", "s3://b/")
+    assert inv.problem is None and not inv.cli_error
+
+
+def test_v2_subcommand_alias_delete_is_classified_as_the_delete(sub_home):
+    from awsguard.risk import Risk, classify
+
+    result = classify(p("s3 zap s3://b/", major=2, environ=sub_home))
+    assert (result.risk, result.operation) == (Risk.DESTRUCTIVE, "s3 rm")
+
+
+def test_v1_has_no_subcommand_aliases(sub_home):
+    inv = p("s3 zap s3://b/", major=1, environ=sub_home)
+    assert inv.cli_error and inv.operation == "zap"
+    assert p("s3 rm s3://b/k", major=1, environ=sub_home).options == {}
+
+
+def test_v2_subcommand_alias_of_a_service_with_its_globals(sub_home):
+    inv = p("ec2 tid i-1", major=2, environ=sub_home)
+    assert (inv.operation, inv.api_operation) == ("terminate-instances", "TerminateInstances")
+    assert inv.params == {"InstanceIds": ["i-1"]}
+    inv = p("s3 syncd d s3://b", major=2, environ=sub_home)
+    assert (inv.operation, inv.region) == ("sync", "eu-west-1") and "--delete" in inv.options
+    inv = p("myec2 tid i-1", major=2, environ=sub_home)  # reached through a toplevel alias
+    assert inv.api_operation == "TerminateInstances"
+
+
+def test_v2_alias_named_like_a_builtin_drops_its_first_word(sub_home):
+    inv = p("ec2 describe-instances", major=2, environ=sub_home)
+    assert inv.api_operation == "DescribeInstances" and inv.params == {"DryRun": True}
+
+
+def test_v2_alias_named_help_is_replaced_by_help(sub_home):
+    assert p("ec2 help", major=2, environ=sub_home).is_help
+
+
+def test_v2_aliases_of_nested_commands_and_operations(sub_home):
+    inv = p("ec2 wait it --instance-ids i-1", major=2, environ=sub_home)
+    assert inv.positionals == ("instance-terminated",)
+    inv = p("ec2 describe-images mine", major=2, environ=sub_home)
+    assert inv.params == {"Owners": ["self"]}
+    # with a subcommand table, a positional word must be one of its names
+    assert p("ec2 describe-images --dry-run help", major=2, environ=sub_home).cli_error
+
+
+@pytest.mark.parametrize("line", ["s3 dbg", "s3 prof"])
+def test_v2_debug_or_profile_in_a_subcommand_alias_is_the_clis_error(sub_home, line):
+    assert p(line, major=2, environ=sub_home).cli_error
+
+
+def test_v2_subcommand_alias_loop_and_shell_alias(sub_home):
+    inv = p("s3 loop1", major=2, environ=sub_home)
+    assert inv.cli_error and "loops" in inv.problem
+    inv = p("s3 x", major=2, environ=sub_home)
+    assert inv.shell_alias and inv.problem
+
+
+def test_v2_empty_subcommand_alias_passes_the_words_on(sub_home):
+    inv = p("s3 empty rm s3://b/k", major=2, environ=sub_home)
+    assert inv.operation == "rm" and "--recursive" in inv.options
+
+
 def test_unreadable_alias_file_is_a_problem(tmp_path: Path):
     (tmp_path / ".aws" / "cli" / "alias").mkdir(parents=True)
     assert p("s3 ls", environ={"HOME": str(tmp_path)}).problem

@@ -46,7 +46,62 @@ withregion = --region us-west-2 ec2 describe-instances
 bad = --profile prod s3 ls
 shell = !echo hi
 terminate = ec2 terminate-instances --instance-ids
+myec2 = ec2
+
+[command s3]
+zap = rm --recursive
+rmr = rm --recursive
+syncd = --region eu-west-1 sync --delete
+website = website --index-document i.html
+presign = cp --acl public-read
+lsx = ls
+dbg = --debug ls
+shell3 = !echo s3
+loop1 = loop2
+loop2 = loop1
+empty =
+
+[command ec2]
+tid = terminate-instances --instance-ids
+di = --region us-west-2 describe-instances
+describe-images = describe-instances
+stop-instances = x --dry-run
+help = terminate-instances
+badq = describe-instances "x
+
+[command ec2 wait]
+it = instance-terminated
+
+[command ec2 describe-instances]
+mine = --filters Name=owner-id,Values=self
+
+[command  s3api ]
+delb = delete-bucket --bucket
 """
+
+# v2's `[command …]` aliases in use (v1 has no such sections: there these are usage errors)
+SUB_ALIAS_BASES = [
+    (["s3", "zap", "s3://b/"], []),
+    (["s3", "rmr", "s3://b/k"], ["--dryrun"]),
+    (["s3", "syncd", "d", "s3://b"], []),
+    (["s3", "website", "s3://b"], []),
+    (["s3", "presign", "f", "s3://b/k"], []),
+    (["s3", "lsx"], []),
+    (["s3", "dbg"], []),
+    (["s3", "shell3"], []),
+    (["s3", "loop1"], []),
+    (["s3", "empty", "rm", "s3://b/k"], []),
+    (["ec2", "tid", "i-1"], []),
+    (["ec2", "di"], ["--instance-ids", "i-1"]),
+    (["ec2", "describe-images"], ["--image-ids", "ami-1"]),
+    (["ec2", "stop-instances"], ["--instance-ids", "i-1"]),
+    (["ec2", "help"], []),
+    (["ec2", "badq"], []),
+    (["ec2", "wait", "it"], ["--instance-ids", "i-1"]),
+    (["ec2", "describe-instances", "mine"], ["--max-items", "5"]),
+    (["myec2", "tid", "i-1"], []),
+    (["s3api", "delb", "b"], []),
+]
 
 INPUT_JSON = {"ImageId": "ami-12345678", "LaunchPermission": {"Add": [{"Group": "all"}]}}
 
@@ -366,12 +421,16 @@ def generate(major: int, count: int, seed: int) -> list[list[str]]:
         ["ec2", "terminate-instances", "--instance-ids", "i-1", "--generate-cli-skeleton"],
         ["ec2", "terminate-instances", "--gen", "input"],
     ]
+    cases += [base + extra for base, extra in SUB_ALIAS_BASES]
     while len(cases) < count:
-        if rng.random() < 0.35:
+        r = rng.random()
+        if r < 0.35:
             words = random_operation(rng, major, services)
             if words is None:
                 continue
             base, extra = words[:2], words[2:]
+        elif r < 0.42:
+            base, extra = rng.choice(SUB_ALIAS_BASES)
         else:
             base, extra = rng.choice(BASES)
         options = _options_of(major, base)
