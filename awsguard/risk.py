@@ -574,16 +574,39 @@ def _pascal(kebab: str) -> str:
 
 
 def _classify_unknown(inv: Invocation, service: str, operation: str) -> Classification:
-    api = _pascal(operation)
+    """A service or operation that is not in awsguard's tables (a newer CLI, a plugin, a
+    typo): awsguard cannot see what it does, so it fails closed (destructive) unless
+    its name starts with a read verb. A line the installed CLI certainly rejects runs
+    nothing, and keeps the guess by name."""
+    api = getattr(inv, "api_operation", None) or _pascal(operation)
     prefix = catalog.iam_prefix_for_cli_service(service)
     if prefix is None:
-        where = f"unknown service {service!r}"
+        where = f"awsguard does not know the service {service!r}"
         action = None
     else:
-        where = f"{operation!r} is not an operation of {service!r} in botocore's models"
+        where = f"awsguard does not know the operation {operation!r} of {service!r}"
         action = f"{prefix}:{api}"
-    risk, why = _risk_for_api(api, None, prefix or service, inv)
-    return Classification(risk, service, api, action, f"{where}; classified by name: {why}")
+    verb = next((v for v in READ_VERBS if api.startswith(v)), None)
+    if verb is not None:
+        return Classification(
+            Risk.READ, service, api, action, f"{where}; {verb}… names a read, so a read"
+        )
+    if getattr(inv, "cli_error", False) and not getattr(inv, "problem", None):
+        risk, why = _risk_for_api(api, None, prefix or service, inv)
+        return Classification(
+            risk,
+            service,
+            api,
+            action,
+            f"{where}, and the installed CLI rejects this command line; by name: {why}",
+        )
+    return Classification(
+        Risk.DESTRUCTIVE,
+        service,
+        api,
+        action,
+        f"{where}, so it cannot tell what this does: confirmed like a destructive command",
+    )
 
 
 # --- high-level commands (awscli customizations) ---------------------------------

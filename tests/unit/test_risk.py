@@ -7,6 +7,7 @@ import shlex
 
 import pytest
 
+from awsguard import cliargs
 from awsguard.cli import main
 from awsguard.invocation import parse
 from awsguard.risk import Classification, Risk, classify
@@ -250,20 +251,30 @@ def test_get_caller_identity_needs_no_action():
 # --- names the tables do not know -----------------------------------------------------------
 
 
-def test_unknown_service_is_classified_by_its_verb_and_says_so():
-    result = risk_of("frobnicator delete-widget --id 1")
-    assert result.risk is Risk.DESTRUCTIVE
-    assert "unknown service" in result.reason
-    assert risk_of("frobnicator describe-widgets").risk is Risk.READ
-    assert risk_of("frobnicator create-widget").risk is Risk.WRITE
+def test_unknown_service_fails_closed_unless_its_name_reads():
+    # a plugin or a newer CLI may add it: awsguard cannot see what it does
+    for command in ("frobnicator delete-widget --id 1", "frobnicator create-widget"):
+        result = risk_of(command)
+        assert result.risk is Risk.DESTRUCTIVE, command
+        assert "does not know the service 'frobnicator'" in result.reason
+    result = risk_of("frobnicator describe-widgets")
+    assert result.risk is Risk.READ and "does not know" in result.reason
 
 
-def test_unknown_operation_of_a_known_service_is_classified_by_its_verb():
-    result = risk_of("ec2 delete-shiny-new-thing --id 1")
-    assert result.risk is Risk.DESTRUCTIVE
-    assert result.action == "ec2:DeleteShinyNewThing"
-    assert "not an operation" in result.reason
+def test_unknown_operation_of_a_known_service_fails_closed_unless_its_name_reads():
+    result = risk_of("ec2 create-shiny-new-thing --id 1")
+    assert (result.risk, result.action) == (Risk.DESTRUCTIVE, "ec2:CreateShinyNewThing")
+    assert "does not know the operation 'create-shiny-new-thing'" in result.reason
     assert risk_of("ec2 list-shiny-new-things").risk is Risk.READ
+    assert risk_of("ec2 get-shiny-new-thing").risk is Risk.READ
+
+
+def test_unknown_operation_the_installed_cli_rejects_keeps_its_name_guess():
+    # tables of the installed version: the CLI's usage error for certain, nothing runs
+    inv = parse(["ec2", "create-shiny-new-thing"], version=cliargs.load(1, "_global").version)
+    assert inv.cli_error and inv.problem is None
+    result = classify(inv)
+    assert result.risk is Risk.WRITE and "rejects this command line" in result.reason
 
 
 @pytest.mark.parametrize("argv", [["s3api", "../../etc"], ["..", "x"], ["\t", "\n"], ["-"]])
