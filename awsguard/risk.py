@@ -444,9 +444,12 @@ def configure_set_target(
         return None
     varname = words[0]
     environ = environ or {}
-    session_profile = (
-        inv.profile or environ.get("AWS_DEFAULT_PROFILE") or environ.get("AWS_PROFILE")
-    )
+    # The profile variables in the installed CLI's own order (v1 reads AWS_DEFAULT_PROFILE
+    # first, v2 AWS_PROFILE first): with both set, v2 writes AWS_PROFILE's profile.
+    from .resolve import profile_vars
+
+    named = (environ.get(var) for var in profile_vars(getattr(inv, "major", 1)))
+    session_profile = inv.profile or next((name for name in named if name), None)
     parts = varname.split(".")
     if len(parts) == 1:
         return session_profile or "default", varname.lower()
@@ -746,6 +749,26 @@ def _deploy_deregister(inv: Invocation) -> Rule:
     )
 
 
+def _emr_modify_cluster_attributes(inv: Invocation) -> Rule:
+    if inv.has_arg("--no-termination-protected") or getattr(inv, "problem", None):
+        return (
+            Risk.DESTRUCTIVE,
+            "elasticmapreduce:SetTerminationProtection",
+            "turns the cluster's termination protection off",
+        )
+    return (
+        Risk.WRITE,
+        "elasticmapreduce:SetTerminationProtection",
+        "changes the cluster's attributes",
+    )
+
+
+_WIZARD: Rule = (
+    Risk.INTERACTIVE,
+    None,
+    "a wizard: the calls are chosen inside the CLI's prompt and cannot be checked",
+)
+
 HIGH_LEVEL: dict[tuple[str, str], Rule | Callable[[Invocation], Rule]] = {
     ("s3", "ls"): _s3_ls,
     ("s3", "presign"): (Risk.READ, "s3:GetObject", "signs a URL locally; no AWS call"),
@@ -829,11 +852,51 @@ HIGH_LEVEL: dict[tuple[str, str], Rule | Callable[[Invocation], Rule]] = {
         "iam:CreateRole",
         "creates the default EMR IAM roles and attaches policies",
     ),
-    ("emr", "add-steps"): (Risk.WRITE, "elasticmapreduce:AddJobFlowSteps", "adds steps"),
-    ("emr", "ssh"): (Risk.READ, "elasticmapreduce:DescribeCluster", "opens an SSH session"),
+    ("emr", "add-steps"): (
+        Risk.EXECUTE,
+        "elasticmapreduce:AddJobFlowSteps",
+        "runs steps (programs and scripts) on a running cluster",
+    ),
+    ("emr", "ssh"): (
+        Risk.EXECUTE,
+        "elasticmapreduce:DescribeCluster",
+        "opens a shell on the cluster's master node (or runs --command there)",
+    ),
     ("emr", "socks"): (Risk.READ, "elasticmapreduce:DescribeCluster", "opens a SOCKS tunnel"),
     ("emr", "get"): (Risk.READ, "elasticmapreduce:DescribeCluster", "copies a file from a node"),
     ("emr", "put"): (Risk.WRITE, "elasticmapreduce:DescribeCluster", "copies a file to the node"),
+    ("emr", "modify-cluster-attributes"): _emr_modify_cluster_attributes,
+    ("emr", "restore-from-hbase-backup"): (
+        Risk.DESTRUCTIVE,
+        "elasticmapreduce:AddJobFlowSteps",
+        "replaces the cluster's HBase data with a backup",
+    ),
+    ("emr", "disable-hbase-backups"): (
+        Risk.DESTRUCTIVE,
+        "elasticmapreduce:AddJobFlowSteps",
+        "turns the cluster's scheduled HBase backups off",
+    ),
+    ("emr-containers", "update-role-trust-policy"): (
+        Risk.PERMISSIONS,
+        "iam:UpdateAssumeRolePolicy",
+        "changes an IAM role's trust policy so the cluster's pods can assume it",
+    ),
+    ("datapipeline", "create-default-roles"): (
+        Risk.PERMISSIONS,
+        "iam:CreateRole",
+        "creates the default Data Pipeline IAM roles and attaches policies",
+    ),
+    ("dlm", "create-default-role"): (
+        Risk.PERMISSIONS,
+        "iam:CreateRole",
+        "creates the default Data Lifecycle Manager IAM role and attaches a policy",
+    ),
+    # AWS CLI v2's wizards compose their API calls inside the CLI's own prompt, where
+    # awsguard cannot see them (as with --cli-auto-prompt).
+    ("iam", "wizard"): _WIZARD,
+    ("lambda", "wizard"): _WIZARD,
+    ("events", "wizard"): _WIZARD,
+    ("dynamodb", "wizard"): _WIZARD,
     ("configservice", "subscribe"): (
         Risk.WRITE,
         "config:PutDeliveryChannel",

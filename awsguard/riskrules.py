@@ -558,7 +558,10 @@ def transaction_deletes(params: dict[str, Any]) -> str | None:
 
 
 def _partiql_deletes(statement: Any) -> bool:
-    return _text(statement).startswith("delete")
+    # Fail closed: only a statement that plainly starts with a verb that deletes nothing
+    # passes (a leading comment, parenthesis or anything unusual counts as a DELETE).
+    text = _text(statement)
+    return not text.startswith(("select", "insert", "update", "exists"))
 
 
 @_members("Statement")
@@ -618,11 +621,32 @@ def elb_attribute(key: str, value: str, reason: str) -> Predicate:
     return test
 
 
+def _sets_true(value: Any) -> bool:
+    """Whether a boolean attribute value surely says true: True, "true", {"Value": true},
+    or the CLI's own text for it (`Value=true`, `{"Value": true}`, any case). EC2 reads
+    anything else as false (or rejects it), so anything else counts as false."""
+    if isinstance(value, dict):
+        value = value.get("Value")
+    if value is True:
+        return True
+    text = "".join(str(value).split()).lower() if isinstance(value, str) else ""
+    return text in ("true", "value=true", '{"value":true}')
+
+
 @_members("DisableApiTermination", "Attribute", "Value")
 def termination_protection_off(params: dict[str, Any]) -> str | None:
-    if _is_false(get(params, "DisableApiTermination")):
+    protection = get(params, "DisableApiTermination")
+    if protection is not None and not _sets_true(protection):
         return "turns termination protection off"
-    if _text(get(params, "Attribute")) == "disableapitermination" and _is_false(
+    # The CLI's own boolean options (not API members; the parser keeps them as options):
+    # `--no-disable-api-termination`, and `--disable-api-termination Value=false`
+    # (a bare `--disable-api-termination` turns it on).
+    if get(params, "--no-disable-api-termination"):
+        return "turns termination protection off"
+    given = get(params, "--disable-api-termination")
+    if given is not None and given is not True and not _sets_true(given):
+        return "turns termination protection off"
+    if _text(get(params, "Attribute")) == "disableapitermination" and not _sets_true(
         get(params, "Value")
     ):
         return "turns termination protection off"
