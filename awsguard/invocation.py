@@ -89,6 +89,7 @@ class Invocation:
         "api_operation",
         "argv_owners",
         "major",
+        "unseen",
     )
 
     def __init__(
@@ -115,6 +116,7 @@ class Invocation:
         api_operation: str | None = None,
         argv_owners: tuple[str | None, ...] | None = None,
         major: int = 1,
+        unseen: str | None = None,
     ) -> None:
         self.argv = tuple(argv)
         self.service = service
@@ -141,6 +143,9 @@ class Invocation:
             tuple(argv_owners) if argv_owners is not None else (None,) * len(self.argv)
         )
         self.major = major  # the CLI major version whose parser this reading mirrors
+        # What can change the CLI's commands beyond awsguard's tables (CLI plugins, extra
+        # service models), as one sentence; risk confirms whatever is not a read then.
+        self.unseen = unseen
 
     def __repr__(self) -> str:
         return f"Invocation(argv={self.argv!r})"
@@ -280,6 +285,31 @@ def _naive(argv: tuple[str, ...]) -> Invocation:
     )
 
 
+def _read_small(path: str, limit: int = 8 << 20) -> bytes | None:
+    """A regular file's bytes (never blocking on a FIFO or device), or None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if (st.st_mode & 0o170000) != 0o100000 or st.st_size > limit:
+            return None
+        chunks = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def _plain_ini(text: str) -> dict[str, dict[str, str]] | None:
     """An alias file as configparser.RawConfigParser reads it, for the plain files
     people write (`[section]`, `name = value`, `#`/`;` comments); None for anything
@@ -344,6 +374,7 @@ class _Parse:
         self.name_words: dict[int, str] = {}  # index of an option name word -> canonical spelling
         self.table_version = ""
         self.command_aliases: dict[tuple[str, ...], dict[str, str]] = {}
+        self.unseen: str | None = None
         self.sub_alias_steps = 0
 
     # --- helpers -------------------------------------------------------------------
@@ -354,9 +385,14 @@ class _Parse:
 
     def usage_error(self, message: str, unknown_kind: bool = False) -> None:
         """The CLI rejects the line. When the reason is a name missing from our tables
-        and the installed CLI may be newer than them, awsguard is not sure."""
+        and the installed CLI may be newer than them, or plugins or extra models may add
+        it, awsguard is not sure."""
         self.cli_error = True
-        if unknown_kind and (self.version is None or self.version != self.table_version):
+        if not unknown_kind:
+            return
+        if self.unseen:
+            self.note(f"{message} (not in awsguard's tables; {self.unseen})")
+        elif self.version is None or self.version != self.table_version:
             self.note(
                 f"{message} (not in awsguard's tables of AWS CLI {self.table_version or '?'}; "
                 f"the installed CLI may know it)"
@@ -386,6 +422,7 @@ class _Parse:
         self.commands = set(main.children)
         self.commands.add("help")
         self.toplevel_aliases, self.command_aliases = self.load_aliases()
+        self.unseen = self.find_unseen()
         if self.major == 2:
             self.check_auto_prompt()
         try:
@@ -680,6 +717,53 @@ class _Parse:
             return None
         return sub, [remaining[i] for i in extras]
 
+    # --- what the tables cannot show ----------------------------------------------------
+
+    def find_unseen(self) -> str | None:
+        """What makes the CLI's commands differ from awsguard's tables, or None: plugins
+        the AWS config file makes the installed CLI load (awscli/plugin.py: v1 imports
+        every `[plugins]` entry; v2 only with `cli_legacy_plugin_path` there), and service
+        models botocore's loader finds before its own (AWS_DATA_PATH, a `data_path`
+        setting, ~/.aws/models), which can add operations or change their shapes."""
+        env = self.environ
+        if env.get("AWS_DATA_PATH"):
+            return "AWS_DATA_PATH gives the CLI service models awsguard has not seen"
+        home = env.get("HOME") or ""
+        if home:
+            models = os.path.join(home, ".aws", "models")
+            try:
+                if os.listdir(models):
+                    return f"{models} gives the CLI service models awsguard has not seen"
+            except OSError:
+                pass
+        path = env.get("AWS_CONFIG_FILE") or "~/.aws/config"
+        if "~" in path or "$" in path:
+            from .cliparams import _expanduser, _expandvars
+
+            path = _expanduser(_expandvars(path, env), env)
+        data = _read_small(path)
+        if data is None:
+            return None
+        low = data.lower()
+        if b"plugins" not in low and b"data_path" not in low:
+            return None  # the common case: no INI parsing on the shim's path
+        from .awsconfig import parse_ini
+
+        sections, _problems = parse_ini(data.decode("utf-8", "replace"), path)
+        plugins = sections.get("plugins") or {}
+        if self.major == 1 and plugins:
+            names = ", ".join(sorted(plugins))
+            return f"the AWS config file {path} makes the CLI load plugins ({names})"
+        if self.major == 2 and "cli_legacy_plugin_path" in plugins:
+            return f"the AWS config file {path} makes the CLI load plugins (cli_legacy_plugin_path)"
+        for name, values in sections.items():
+            if "data_path" in values:
+                return (
+                    f"data_path in [{name}] of {path} gives the CLI service models "
+                    "awsguard has not seen"
+                )
+        return None
+
     # --- subcommand aliases (v2) ------------------------------------------------------
 
     def sub_aliases(self) -> dict[str, str]:
@@ -715,9 +799,7 @@ class _Parse:
                 return name, remaining[first], [r for j, r in enumerate(remaining) if j != first]
         return None
 
-    def expand_sub_alias(
-        self, name: str, value: str, at: int, rest: list[int]
-    ) -> list[int] | None:
+    def expand_sub_alias(self, name: str, value: str, at: int, rest: list[int]) -> list[int] | None:
         """One `[command …]` alias taken (alias.py InternalAliasSubCommand): its words,
         less the global options in them (parsed by the main parser after the command),
         go before the rest of the words. The new argument list, or None when the walk
@@ -886,6 +968,7 @@ class _Parse:
             api_operation=api,
             argv_owners=argv_owners,
             major=self.major,
+            unseen=self.unseen,
         )
 
     def argv_owners(self) -> tuple[str | None, ...]:

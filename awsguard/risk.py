@@ -246,7 +246,25 @@ def classify(
         return _as_read(result, "--dry-run: AWS checks the permissions and changes nothing")
     if service == "s3" and inv.has_arg("--dryrun"):
         return _as_read(result, "--dryrun: the s3 command only prints what it would do")
-    return _by_value(inv, result)
+    return _unseen(inv, _by_value(inv, result))
+
+
+def _unseen(inv: Invocation, result: Classification) -> Classification:
+    """Plugins or extra service models may change what a command does (Invocation.unseen):
+    what is not a read fails closed, a write as destructive."""
+    unseen = getattr(inv, "unseen", None)
+    if not unseen or result.risk is Risk.READ:
+        return result
+    if result.risk is Risk.WRITE:
+        why = (
+            f"{unseen}, so awsguard cannot see what this command does: confirmed like a "
+            f"destructive command (without them: {result.reason})"
+        )
+        return Classification(
+            Risk.DESTRUCTIVE, result.service, result.operation, result.action, why
+        )
+    why = f"{result.reason}; and {unseen}"
+    return Classification(result.risk, result.service, result.operation, result.action, why)
 
 
 def _dry_run(inv: Invocation) -> bool:
