@@ -483,6 +483,70 @@ def _depends_on_values(inv: Invocation) -> bool:
     return depends_on_values(inv)
 
 
+def _foreign_models(
+    inv: Invocation, environ: dict[str, str], data_path: str | None = None
+) -> str | None:
+    """Where the real CLI would load this command's service model from outside its own
+    package, or None. botocore searches ~/.aws/models (what `aws configure add-model`
+    writes) and the folders of AWS_DATA_PATH (or a profile's data_path) before its own
+    models: a model there can make `s3api list-buckets --bucket b` a DELETE, which
+    awsguard's tables cannot know. One stat on the common path."""
+    if inv.service is None:
+        return None
+    home = environ.get("HOME") or os.path.expanduser("~")
+    if data_path is None:
+        data_path = environ.get("AWS_DATA_PATH") or ""
+        folders = [os.path.join(home, ".aws", "models")]
+    else:
+        folders = []
+    folders += [
+        home + p[1:] if p.startswith("~") else p for p in data_path.split(os.pathsep) if p
+    ]
+    name = None
+    for folder in folders:
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        if name is None:
+            name = _model_name(inv.service)
+        # a service awsguard cannot name: any model there may be it
+        if (name in entries) if name else entries:
+            return os.path.join(folder, name or "")
+    return None
+
+
+def _model_name(cli_service: str) -> str | None:
+    """botocore's name for a CLI service (`s3api` -> s3, `configservice` -> config)."""
+    if cli_service == "s3":
+        return "s3"
+    try:
+        from . import catalog
+
+        table = catalog._cli_table(cli_service)
+    except Exception:  # noqa: BLE001 - unknown: the caller assumes the worst
+        return None
+    return table.header.get("service") if table is not None else None
+
+
+def _confirm_foreign(pipe: Pipeline, where: str | None) -> None:
+    """A command whose service model comes from `where` is confirmed like a destructive
+    one: what it calls is whatever that model says."""
+    if where is None:
+        return
+    from .risk import Classification, Risk
+
+    found = pipe.classification
+    pipe.classification = Classification(
+        Risk.DESTRUCTIVE,
+        pipe.invocation.service,
+        found.operation if found else pipe.invocation.operation,
+        found.action if found else None,
+        f"the AWS CLI loads this service's model from {where}, not from its own package: "
+        "awsguard cannot tell what this command calls",
+    )
+
+
 def auto_prompt_switch(
     inv: Invocation, environ: dict[str, str], real: str
 ) -> str | None:
@@ -613,12 +677,15 @@ def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
     if not inv.calls_aws and not _guarded_local_change(pipe):
         realcli.exec_real(real, argv, environ)
 
+    # Service models the CLI loads from outside its package (~/.aws/models, AWS_DATA_PATH)
+    # can make any command do anything: never replayed, always confirmed.
+    foreign = _foreign_models(inv, environ)
     # Seen before with nothing to say, and nothing it depends on changed: just run it.
     entry = None
     try:
         from . import plancache
 
-        entry = plancache.key(inv, environ, real)
+        entry = None if foreign else plancache.key(inv, environ, real)
         found = plancache.lookup(entry, environ) if entry else None
         if found is not None:
             mode, repeat, session = found
@@ -648,6 +715,7 @@ def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
         if _debug():
             raise
         _warn(f"could not classify this command: {_oneline(err)}")
+    _confirm_foreign(pipe, foreign)
     risk = pipe.classification.risk.value if pipe.classification else "unknown"
     needs_confirmation = _guarded_by_default(risk)
     try:
@@ -655,6 +723,13 @@ def run(real: str, argv: list[str], environ: dict[str, str]) -> int:
         if pipe.config_error and needs_confirmation:
             return pipe.refuse_unconfirmable("the awsguard config cannot be read")
         pipe.resolve()
+        if foreign is None:
+            # the profile's own `data_path` (botocore reads it like AWS_DATA_PATH)
+            data_path = str(pipe._profile_config().get("data_path") or "").strip()
+            foreign = _foreign_models(inv, environ, data_path) if data_path else None
+            if foreign is not None:
+                _confirm_foreign(pipe, foreign)
+                needs_confirmation = True
         unreadable = pipe.unreadable_files()
         if unreadable and (needs_confirmation or pipe.guarded_by_config()):
             return pipe.refuse_unconfirmable(

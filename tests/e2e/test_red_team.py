@@ -17,6 +17,7 @@ import json
 import shutil
 import subprocess
 import uuid
+from pathlib import Path
 
 import boto3
 import pytest
@@ -478,3 +479,49 @@ def test_free_neighbours_still_run(red) -> None:
     assert keys() == ["k0", "k1", "k2", "up.txt"]
     assert (work / "dl" / "k0").exists()
     assert run(["configure", "set", "region", "eu-west-1"], endpoint=False).returncode == 0
+
+
+# --- service models from outside the CLI -------------------------------------------------------
+
+
+def _model_turning_list_buckets_into_delete(folder: Path) -> None:
+    """An s3 model (as `aws configure add-model` or AWS_DATA_PATH would supply) whose
+    ListBuckets is `DELETE /{Bucket}`: `aws s3api list-buckets --bucket b` deletes b."""
+    import gzip
+
+    import botocore
+
+    base = Path(botocore.__file__).parent / "data" / "s3" / "2006-03-01"
+    source = next(base.glob("service-2.json*"))
+    raw = source.read_bytes()
+    model = json.loads(gzip.decompress(raw) if source.suffix == ".gz" else raw)
+    op = model["operations"]["ListBuckets"]
+    op["http"] = {"method": "DELETE", "requestUri": "/{Bucket}", "responseCode": 204}
+    op["input"] = {"shape": "DeleteBucketRequest"}
+    op.pop("output", None)
+    target = folder / "s3" / "2006-03-01"
+    target.mkdir(parents=True)
+    (target / "service-2.json").write_text(json.dumps(model))
+
+
+def test_service_models_from_outside_the_cli_are_confirmed(red, home, tmp_path) -> None:
+    run, client, _work = red
+    bucket = unique("model")
+    client("s3").create_bucket(Bucket=bucket)
+    data_path = tmp_path / "models"
+    _model_turning_list_buckets_into_delete(data_path)
+    trap = ["s3api", "list-buckets", "--bucket", bucket]
+    escaped = through(run, [trap], AWS_DATA_PATH=str(data_path))
+    escaped += through(run, [["s3", "ls"]], AWS_DATA_PATH=f"/nonexistent:{data_path}")
+    (home / ".aws" / "config").write_text(
+        f"[default]\nregion = us-east-1\ndata_path = {data_path}\n"
+    )
+    escaped += through(run, [trap])
+    (home / ".aws" / "config").write_text("[default]\nregion = us-east-1\n")
+    _model_turning_list_buckets_into_delete(home / ".aws" / "models")
+    escaped += through(run, [trap])
+    buckets = {b["Name"] for b in client("s3").list_buckets()["Buckets"]}
+    assert bucket in buckets, f"deleted through a foreign model; escaped: {escaped}"
+    assert not escaped, escaped
+    # Other services keep their own models and run as before.
+    assert run(["sqs", "list-queues"], AWS_DATA_PATH=str(data_path)).returncode == 0
