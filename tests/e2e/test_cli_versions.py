@@ -23,6 +23,7 @@ import pytest
 from fixtures.install import TEST_VENV_BIN, Install, base_env
 from fixtures.keyring import make_aws_world
 from fixtures.realclis import TEST_KEY_ID, TEST_SECRET, V2_PATH, v2_available
+from fixtures.worlds import run_detached, write_guard_config
 
 pytestmark = pytest.mark.e2e
 
@@ -46,31 +47,16 @@ def _which_aws(env: dict[str, str]) -> str:
 
 def run(env: dict[str, str], *args: str, direct: Path | None = None) -> subprocess.CompletedProcess:
     """`aws ARGS` through the shim, or the real CLI `direct` itself; no terminal."""
-    program = str(direct) if direct is not None else _which_aws(env)
-    return subprocess.run(
-        [program, *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        start_new_session=True,
-    )
+    return run_detached(env, *args, program=direct or "aws")
 
 
 def awsguard(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    program = shutil.which("awsguard", path=env["PATH"])
-    assert program
-    return subprocess.run(
-        [program, *args], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-        timeout=120, start_new_session=True,
-    )
+    return run_detached(env, *args, program="awsguard")
 
 
-def write_guard_config(env: dict[str, str], text: str = "") -> None:
-    path = Path(env["XDG_CONFIG_HOME"]) / "awsguard" / "config.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text('[conflicts]\n"endpoint-override" = "off"\n' + text)
+def write_config(env: dict[str, str], text: str = "") -> None:
+    """config.toml: `text`, and no endpoint-override warning (moto is one)."""
+    write_guard_config(env, '[conflicts]\n"endpoint-override" = "off"\n' + text)
 
 
 def user(installed: Install, home: Path, real: Path) -> dict[str, str]:
@@ -87,7 +73,7 @@ def user(installed: Install, home: Path, real: Path) -> dict[str, str]:
             "NO_PROXY": "127.0.0.1,localhost",
         }
     )
-    write_guard_config(env)
+    write_config(env)
     return env
 
 
@@ -164,7 +150,7 @@ def test_auto_prompt_without_a_terminal_is_refused_and_never_lets_it_run(
     assert "AWS_CLI_AUTO_PROMPT=on-partial" in done.stderr
     assert not marker.exists()
 
-    write_guard_config(env, '\n[risk]\ninteractive = "never"\n')
+    write_config(env, '\n[risk]\ninteractive = "never"\n')
     done = run(env, "sts", "get-caller-identity", "--endpoint-url", prompt_world["url"])
     assert done.returncode == 0, done.stderr
     assert f"arn:aws:sts::{MOTO_ACCOUNT}" in done.stdout
@@ -233,7 +219,7 @@ def mfa_world(tmp_path: Path, installed: Install, moto_server, keyring_env) -> d
     env["PATH"] = f"{installed.bin_dir}:/usr/bin:/bin"
     env["AWSGUARD_REAL_AWS"] = str(V1_PATH)  # 1.46 reads AWS_ENDPOINT_URL: sessions at moto
     env.pop("CI", None)
-    write_guard_config(env)
+    write_config(env)
     done = awsguard(env, "mfa", "dev", "--code", "123456")
     assert done.returncode == 0, done.stderr
     # The role session is made on the first call of the role profile through the shim.

@@ -6,31 +6,16 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
 import pexpect
 import pytest
+from fixtures.worlds import moto_client, run_detached, unique, write_guard_config
 
 ACCOUNT = "123456789012"  # moto's account
 REFUSED = 77
-
-
-def client(env: dict[str, str], service: str):
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=env["AWS_ENDPOINT_URL"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 @dataclass
@@ -42,14 +27,14 @@ class Case:
 
 
 def case_s3_rb(env: dict[str, str]) -> Case:
-    s3, bucket = client(env, "s3"), unique("rb")
+    s3, bucket = moto_client(env, "s3"), unique("rb")
     s3.create_bucket(Bucket=bucket)
     names = lambda: {b["Name"] for b in s3.list_buckets()["Buckets"]}  # noqa: E731
     return Case(["s3", "rb", f"s3://{bucket}"], lambda: bucket in names())
 
 
 def case_s3_rm(env: dict[str, str]) -> Case:
-    s3, bucket = client(env, "s3"), unique("rm")
+    s3, bucket = moto_client(env, "s3"), unique("rm")
     s3.create_bucket(Bucket=bucket)
     s3.put_object(Bucket=bucket, Key="a/one.txt", Body=b"1")
     s3.put_object(Bucket=bucket, Key="a/two.txt", Body=b"2")
@@ -58,7 +43,7 @@ def case_s3_rm(env: dict[str, str]) -> Case:
 
 
 def case_ec2_terminate(env: dict[str, str]) -> Case:
-    ec2 = client(env, "ec2")
+    ec2 = moto_client(env, "ec2")
     image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]
     iid = instance["InstanceId"]
@@ -71,14 +56,14 @@ def case_ec2_terminate(env: dict[str, str]) -> Case:
 
 
 def case_iam_delete_user(env: dict[str, str]) -> Case:
-    iam, user = client(env, "iam"), unique("user")
+    iam, user = moto_client(env, "iam"), unique("user")
     iam.create_user(UserName=user)
     names = lambda: {u["UserName"] for u in iam.list_users()["Users"]}  # noqa: E731
     return Case(["iam", "delete-user", "--user-name", user], lambda: user in names())
 
 
 def case_put_bucket_policy(env: dict[str, str]) -> Case:
-    s3, bucket = client(env, "s3"), unique("policy")
+    s3, bucket = moto_client(env, "s3"), unique("policy")
     s3.create_bucket(Bucket=bucket)
     policy = {
         "Version": "2012-10-17",
@@ -122,27 +107,6 @@ def finish(child: pexpect.spawn) -> tuple[int, str]:
     child.expect(pexpect.EOF)
     child.close()
     return child.exitstatus, child.before or ""
-
-
-def run_detached(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """`aws ARGS` with no controlling terminal at all (as under cron or a CI runner)."""
-    aws = shutil.which("aws", path=env["PATH"])
-    assert aws
-    return subprocess.run(
-        [aws, *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        start_new_session=True,
-    )
-
-
-def write_config(env: dict[str, str], text: str) -> None:
-    path = Path(env["XDG_CONFIG_HOME"]) / "awsguard" / "config.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -191,7 +155,9 @@ def test_without_a_terminal_refuses_unless_approved_for_this_account(aws_env) ->
 
 
 def test_type_rejects_a_wrong_name(aws_env) -> None:
-    write_config(aws_env, f'[accounts."{ACCOUNT}"]\nname = "moto-prod"\nprotected = true\n')
+    write_guard_config(
+        aws_env, f'[accounts."{ACCOUNT}"]\nname = "moto-prod"\nprotected = true\n'
+    )
     case = case_iam_delete_user(aws_env)
     child = spawn(aws_env, *case.argv)
     child.expect("Type the account name moto-prod")
@@ -261,7 +227,7 @@ def test_ci_prints_the_identity_for_every_aws_call(aws_env) -> None:
 
 
 def test_broken_config_refuses_guarded_commands_and_lets_reads_run(aws_env) -> None:
-    write_config(aws_env, '[risk]\ndestructive = "confirm"\n= oops\n')
+    write_guard_config(aws_env, '[risk]\ndestructive = "confirm"\n= oops\n')
     case = case_s3_rb(aws_env)
     refused = run_detached({**aws_env, "AWSGUARD_APPROVE": ACCOUNT}, *case.argv)
     assert refused.returncode == REFUSED and "line 3" in refused.stderr

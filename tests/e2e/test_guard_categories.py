@@ -6,48 +6,22 @@ commands beside it still run."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import uuid
 import zipfile
 from pathlib import Path
 
-import boto3
 import pytest
+from fixtures.worlds import moto_client, run_detached, unique
 
 REFUSED = 77
 ACCOUNT = "123456789012"  # moto's
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 
 
-def client(env: dict[str, str], service: str):
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=env["AWS_ENDPOINT_URL"],
-        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-    )
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
 def aws(env: dict[str, str], *args: str, ci: bool = False) -> subprocess.CompletedProcess[str]:
-    """`aws ARGS` with no terminal at all (as under cron or a CI runner)."""
-    shim = shutil.which("aws", path=env["PATH"])
-    assert shim
+    """`aws ARGS` with no terminal at all, with CI set or not."""
     run_env = {**env, "CI": "1"} if ci else {k: v for k, v in env.items() if k != "CI"}
-    return subprocess.run(
-        [shim, *args],
-        env=run_env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        start_new_session=True,
-    )
+    return run_detached(run_env, *args)
 
 
 def refused(env: dict[str, str], *args: str, ci: bool = False) -> str:
@@ -64,13 +38,14 @@ def runs(env: dict[str, str], *args: str) -> str:
 
 
 def test_remote_execution_is_refused_and_its_neighbours_run(aws_env, tmp_path: Path) -> None:
-    ec2, ssm, lam = client(aws_env, "ec2"), client(aws_env, "ssm"), client(aws_env, "lambda")
+    ec2, ssm = moto_client(aws_env, "ec2"), moto_client(aws_env, "ssm")
+    lam = moto_client(aws_env, "lambda")
     image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     iid = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, UserData="echo old")[
         "Instances"
     ][0]["InstanceId"]
     function = unique("fn")
-    role = client(aws_env, "iam").create_role(
+    role = moto_client(aws_env, "iam").create_role(
         RoleName=unique("role"), AssumeRolePolicyDocument="{}"
     )["Role"]["Arn"]
     code = tmp_path / "code.zip"
@@ -113,7 +88,7 @@ def test_remote_execution_is_refused_and_its_neighbours_run(aws_env, tmp_path: P
 
 
 def test_exposure_is_refused_and_private_neighbours_run(aws_env, tmp_path: Path) -> None:
-    s3, ec2 = client(aws_env, "s3"), client(aws_env, "ec2")
+    s3, ec2 = moto_client(aws_env, "s3"), moto_client(aws_env, "ec2")
     bucket = unique("expose")
     s3.create_bucket(Bucket=bucket)
     page = tmp_path / "page.html"
@@ -173,7 +148,8 @@ def test_exposure_is_refused_and_private_neighbours_run(aws_env, tmp_path: Path)
 
 
 def test_deletion_by_value_is_refused_and_upserts_run(aws_env) -> None:
-    r53, ddb, ecs = client(aws_env, "route53"), client(aws_env, "dynamodb"), client(aws_env, "ecs")
+    r53, ddb = moto_client(aws_env, "route53"), moto_client(aws_env, "dynamodb")
+    ecs = moto_client(aws_env, "ecs")
     zone = r53.create_hosted_zone(Name=f"{unique('z')}.example.com", CallerReference=unique("c"))
     zone_id = zone["HostedZone"]["Id"].split("/")[-1]
     name = "www." + zone["HostedZone"]["Name"]
@@ -226,13 +202,13 @@ def test_deletion_by_value_is_refused_and_upserts_run(aws_env) -> None:
         ecs.describe_services(cluster=cluster, services=["web"])["services"][0]["desiredCount"] == 3
     )
     # --dry-run is AWS's own check: the guard lets it through (AWS answers DryRunOperation).
-    image = client(aws_env, "ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    image = moto_client(aws_env, "ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
     dry = aws(aws_env, "ec2", "run-instances", "--image-id", image, "--dry-run")
     assert dry.returncode != REFUSED and "DryRunOperation" in dry.stderr, dry.stderr
 
 
 def test_grants_outside_iam_are_refused(aws_env) -> None:
-    idp = client(aws_env, "cognito-idp")
+    idp = moto_client(aws_env, "cognito-idp")
     pool = idp.create_user_pool(PoolName=unique("pool"))["UserPool"]["Id"]
     idp.create_group(UserPoolId=pool, GroupName="admins")
     idp.admin_create_user(UserPoolId=pool, Username="bob")
@@ -255,13 +231,13 @@ def test_grants_outside_iam_are_refused(aws_env) -> None:
 
 
 def test_turning_audit_off_is_refused(aws_env) -> None:
-    s3, trail = client(aws_env, "s3"), client(aws_env, "cloudtrail")
+    s3, trail = moto_client(aws_env, "s3"), moto_client(aws_env, "cloudtrail")
     bucket = unique("trail")
     s3.create_bucket(Bucket=bucket)
     name = unique("trail")
     trail.create_trail(Name=name, S3BucketName=bucket, IsMultiRegionTrail=True)
     trail.start_logging(Name=name)
-    guardduty = client(aws_env, "guardduty")
+    guardduty = moto_client(aws_env, "guardduty")
     detector = guardduty.create_detector(Enable=True)["DetectorId"]
 
     stderr = refused(aws_env, "cloudtrail", "stop-logging", "--name", name)

@@ -19,14 +19,8 @@ from pathlib import Path
 
 import pytest
 from fixtures.install import Install
-from fixtures.keyring import (
-    AWS_CONFIG,
-    MFA_SERIAL,
-    ROLE_ARN,
-    count_lines,
-    make_aws_world,
-    write_mfa_process,
-)
+from fixtures.keyring import AWS_CONFIG, MFA_SERIAL, ROLE_ARN, count_lines, write_mfa_process
+from fixtures.worlds import fake_cli_world, run_detached, write_guard_config
 
 import awsguard
 from awsguard import secretbus, vault
@@ -83,33 +77,15 @@ def stored_session(kind: str, secret: str, token: str, minutes: int) -> vault.St
 
 @pytest.fixture
 def world(tmp_path: Path, installed: Install, moto_server, keyring_env) -> dict:
-    env = make_aws_world(tmp_path, moto_server.url, keyring_env, config=CONFIG)
-    # As on a user's machine: keyring picks its backend itself.
-    env.pop("PYTHON_KEYRING_BACKEND", None)
-    env["PATH"] = os.pathsep.join([str(installed.bin_dir), "/usr/bin:/bin"])
-    env.pop("CI", None)
-    fake = tmp_path / "real" / "aws"
-    fake.parent.mkdir()
-    fake.write_text(FAKE_AWS)
-    fake.chmod(0o755)
-    env["AWSGUARD_REAL_AWS"] = str(fake)
-    config = Path(env["XDG_CONFIG_HOME"]) / "awsguard" / "config.toml"
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text('[conflicts]\n"endpoint-override" = "off"\n')
+    env = fake_cli_world(
+        tmp_path, installed.bin_dir, moto_server.url, keyring_env, CONFIG, FAKE_AWS
+    )
+    write_guard_config(env, '[conflicts]\n"endpoint-override" = "off"\n')
     return env
 
 
 def aws(env: dict, *args: str) -> subprocess.CompletedProcess:
-    shim = shutil.which("aws", path=env["PATH"])
-    assert shim is not None
-    return subprocess.run(
-        [shim, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        start_new_session=True,
-    )
+    return run_detached(env, *args)
 
 
 def seen(env: dict) -> list[str]:

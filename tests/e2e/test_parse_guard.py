@@ -10,30 +10,15 @@ AWS CLI v1 and moto.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import uuid
 
 import boto3
 import pytest
+from fixtures.worlds import run_detached
 
 DEV_ACCOUNT = "123456789012"  # moto's default account: the dev profile's keys
 PROD_ACCOUNT = "111111111111"  # reached by assuming a role from dev
 REFUSED = 77
-
-
-def run_detached(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    aws = shutil.which("aws", path=env["PATH"])
-    assert aws
-    return subprocess.run(
-        [aws, *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
 
 
 @pytest.fixture

@@ -13,15 +13,14 @@ Timings are measured by bench/shim_rows.py, never asserted here.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from fixtures.install import Install
-from fixtures.keyring import AWS_CONFIG, MFA_SERIAL, ROLE_ARN, make_aws_world
+from fixtures.keyring import AWS_CONFIG, MFA_SERIAL, ROLE_ARN
+from fixtures.worlds import fake_cli_world, run_detached
 
 from awsguard import vault
 
@@ -44,25 +43,13 @@ printf '%s\\n' "$*" "${AWS_ACCESS_KEY_ID:-none}" "${AWS_SESSION_TOKEN:-none}" \\
 
 @pytest.fixture
 def world(tmp_path: Path, installed: Install, moto_server, keyring_env) -> dict:
-    env = make_aws_world(tmp_path, moto_server.url, keyring_env, config=CONFIG)
-    env.pop("PYTHON_KEYRING_BACKEND", None)  # as on a user's machine: the fast read applies
-    env["PATH"] = os.pathsep.join([str(installed.bin_dir), "/usr/bin:/bin"])
-    env.pop("CI", None)
-    fake = tmp_path / "real" / "aws"
-    fake.parent.mkdir()
-    fake.write_text(FAKE_AWS)
-    fake.chmod(0o755)
-    env["AWSGUARD_REAL_AWS"] = str(fake)
-    return env
+    return fake_cli_world(
+        tmp_path, installed.bin_dir, moto_server.url, keyring_env, CONFIG, FAKE_AWS
+    )
 
 
 def aws(env: dict, *args: str) -> subprocess.CompletedProcess:
-    shim = shutil.which("aws", path=env["PATH"])
-    assert shim is not None
-    return subprocess.run(
-        [shim, *args], env=env, capture_output=True, text=True, timeout=120,
-        start_new_session=True,  # no terminal: nobody to ask for an MFA code
-    )
+    return run_detached(env, *args)  # no terminal: nobody to ask for an MFA code
 
 
 def seen(env: dict) -> list[str]:
