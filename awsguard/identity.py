@@ -213,33 +213,14 @@ def identify(
 
 
 def _within(deadline: float, call: Callable[[], Any]) -> Any:
-    """`call()`, or IdentityUnknown when it has not returned after `deadline` seconds.
+    """`call()`, or IdentityTimeout when it has not returned after `deadline` seconds."""
+    from .deadline import call_within
 
-    The call runs in a daemon thread: botocore's own timeouts do not cover DNS, and
-    an endpoint that accepts a connection but never answers would hold a read for
-    the full connect + read timeouts and retries."""
-    import threading
-
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = call()
-        except BaseException as err:  # noqa: BLE001 - handed to the caller below
-            box["error"] = err
-
-    worker = threading.Thread(target=run, name="awsguard-identity", daemon=True)
-    worker.start()
-    worker.join(deadline)
-    if worker.is_alive():
-        raise IdentityTimeout(
-            f"STS did not say who this command runs as within {deadline:g} s. Check the "
-            "network and any --endpoint-url or AWS_ENDPOINT_URL; `awsguard whoami --online` "
-            "repeats the call."
-        )
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
+    return call_within(deadline, call, "awsguard-identity", lambda: IdentityTimeout(
+        f"STS did not say who this command runs as within {deadline:g} s. Check the "
+        "network and any --endpoint-url or AWS_ENDPOINT_URL; `awsguard whoami --online` "
+        "repeats the call."
+    ))
 
 
 def _refuse_expired(resolution: Any, now: datetime | None) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from ..deadline import call_within
 from .common import Check, FAIL, OK, STS_TIMEOUT_SECONDS, WARN
 
 TYPE_CHECKING = False
@@ -170,22 +170,9 @@ def _prepare_providers(session: Any) -> None:
 
 def run_with_deadline(step: Callable[[], Any], seconds: float, what: str) -> Any:
     """Run `step` in a daemon thread; raise TimeoutError when it does not end in time."""
-    outcome: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            outcome["value"] = step()
-        except BaseException as err:  # noqa: BLE001 - handed back to the caller
-            outcome["error"] = err
-
-    worker = threading.Thread(target=target, name=f"doctor-{what}", daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise TimeoutError(f"{what} did not finish within {seconds:g} s")
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
+    return call_within(seconds, step, f"doctor-{what}", lambda: TimeoutError(
+        f"{what} did not finish within {seconds:g} s"
+    ))
 
 
 def check_credentials_alive(probe: StsProbe, res: Resolution, diagnosis: Any = None) -> Check:
