@@ -110,17 +110,6 @@ def _has_policy_flags(args: argparse.Namespace) -> bool:
                 or args.scp or args.rcp or args.vpc_endpoint_policy)
 
 
-def _all_policies(given: Any) -> list:
-    policies = [*given.identity_policies, *given.permission_boundaries]
-    for single in (given.resource_policy, given.session_policy, given.vpc_endpoint_policy):
-        if single is not None:
-            policies.append(single)
-    for levels in (given.scps or [], given.rcps or []):
-        for level in levels:
-            policies.extend(level)
-    return policies
-
-
 def run(args: argparse.Namespace) -> int:
     from ..policy.evaluate import evaluate
     from ..policy.load import load_input, parse_input
@@ -163,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_lint:
         from ..policy.lint import lint_policies
 
-        output["warnings"].extend(f.describe() for f in lint_policies(_all_policies(given)))
+        output["warnings"].extend(f.describe() for f in lint_policies(given.all_policies()))
     if "online" in report:
         online = report["online"]
         if not args.no_compare:

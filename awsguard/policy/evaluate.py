@@ -117,6 +117,17 @@ class EvaluationInput:
     rcps: list[list[Policy]] | None = None
     vpc_endpoint_policy: Policy | None = None
 
+    def all_policies(self) -> list[Policy]:
+        """Every policy given, in any layer (what validation and the linter read)."""
+        policies = [*self.identity_policies, *self.permission_boundaries]
+        for single in (self.resource_policy, self.session_policy, self.vpc_endpoint_policy):
+            if single is not None:
+                policies.append(single)
+        for levels in (self.scps or [], self.rcps or []):
+            for level in levels:
+                policies.extend(level)
+        return policies
+
 
 @dataclass(frozen=True)
 class StatementRef:
@@ -329,17 +340,6 @@ def _resource_needs_own_allow(request: Request) -> str | None:
     return None
 
 
-def _given_policies(given: EvaluationInput) -> list[Policy]:
-    policies = [*given.identity_policies, *given.permission_boundaries]
-    for single in (given.resource_policy, given.session_policy, given.vpc_endpoint_policy):
-        if single is not None:
-            policies.append(single)
-    for levels in (given.scps or [], given.rcps or []):
-        for level in levels:
-            policies.extend(level)
-    return policies
-
-
 def evaluate(given: EvaluationInput) -> Result:
     request = given.request
     caller = parse_caller(request.principal, request.principal_type)
@@ -354,7 +354,7 @@ def evaluate(given: EvaluationInput) -> Result:
     context = _context(request, caller, resource_account)
     service = request.action.split(":", 1)[0].lower()
     request = replace(request, resource_account=resource_account)
-    validation = [w for policy in _given_policies(given) for w in policy.warnings]
+    validation = [w for policy in given.all_policies() for w in policy.warnings]
     warnings.extend(w.describe() for w in validation)
     free = _no_authorization(request, caller)
     if free:
