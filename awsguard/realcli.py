@@ -104,8 +104,11 @@ def find_real_cli(environ: Mapping[str, str] = os.environ, self_path: str | None
 
 _VERSION_RE = None  # compiled lazily: `re` is not on the shim's path unless needed
 _memo: dict[str, RealCli] = {}
+# The variables that change where a Python interpreter imports `awscli` from.
+_PYTHON_SELECTORS = ("PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE", "PYTHONNOUSERSITE")
 # Variables that make a wrapper (pyenv, asdf, mise) pick another installation.
 _WRAPPER_SELECTORS = (
+    *_PYTHON_SELECTORS,
     "PYENV_VERSION",
     "PYENV_ROOT",
     "ASDF_PYTHON_VERSION",
@@ -247,12 +250,28 @@ def _version_in_metadata(site: str) -> tuple[str, str] | None:
 
 
 def _python_install(
-    script: str, interpreter: str, environ: Mapping[str, str]
+    script: str, interpreter: str, environ: Mapping[str, str], isolated: bool = False
 ) -> tuple[str, str, list[str]] | None:
     """(version, how, files read) for a Python-script install, without running it."""
     home = environ.get("HOME") or os.path.expanduser("~")
     inputs = [script, interpreter]
     sites = _site_dirs(interpreter, home)
+    if not isolated:
+        # The interpreter reads its environment: PYTHONPATH (and the script's own folder)
+        # come before every site folder, so `PYTHONPATH=…/awscli-v1 /usr/bin/aws` is v1.
+        if environ.get("PYTHONHOME"):
+            return None  # another prefix: only asking the CLI tells
+        user = os.path.join(home, ".local", "lib")
+        if environ.get("PYTHONNOUSERSITE") or environ.get("PYTHONUSERBASE"):
+            sites = [site for site in sites if not site.startswith(user + os.sep)]
+        base = environ.get("PYTHONUSERBASE")
+        if base and not environ.get("PYTHONNOUSERSITE"):
+            import glob
+
+            pattern = os.path.join(base, "lib", "python3*", "site-packages")
+            sites = sorted(glob.glob(pattern), reverse=True) + sites
+        path = [p for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        sites = [os.path.dirname(script), *path, *sites]
     # Python imports `awscli` from the first folder that has it.
     for site in sites:
         package = os.path.join(site, "awscli")
@@ -319,7 +338,10 @@ def _inspect(path: str, environ: Mapping[str, str], depth: int = 0) -> RealCli |
         ("python", "pypy")
     )
     if python and b"awscli" in head:
-        found = _python_install(resolved, interpreter, environ)
+        # `#!/usr/bin/python3 -I` (or -E) ignores PYTHONPATH and the like
+        flags = head[2:].split(b"\n", 1)[0].split()[1:]
+        isolated = any(f[:1] == b"-" and (b"I" in f or b"E" in f) for f in flags)
+        found = _python_install(resolved, interpreter, environ, isolated)
         if found is not None:
             version, how, inputs = found
             return RealCli(path, resolved, version, _major_of(version), how, inputs)
@@ -384,6 +406,8 @@ def cache_path(environ: Mapping[str, str] = os.environ) -> str:
 
 def _inputs_key(inputs: list[str], wrapper: bool, environ: Mapping[str, str]) -> str:
     parts = [f"{p}={_file_stamp(p)}" for p in inputs]
+    # What a Python script's interpreter imports `awscli` from.
+    parts += [f"{v}={environ.get(v, '')}" for v in _PYTHON_SELECTORS if environ.get(v)]
     if wrapper:
         # A wrapper picks its installation from variables and the current folder.
         parts.append("cwd=" + os.getcwd())

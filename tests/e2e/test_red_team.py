@@ -525,3 +525,52 @@ def test_service_models_from_outside_the_cli_are_confirmed(red, home, tmp_path) 
     assert not escaped, escaped
     # Other services keep their own models and run as before.
     assert run(["sqs", "list-queues"], AWS_DATA_PATH=str(data_path)).returncode == 0
+
+
+# --- which CLI is it? ---------------------------------------------------------------------------
+
+
+def test_pythonpath_that_makes_the_v2_script_run_v1_is_followed(red, home, real_cli) -> None:
+    """Debian's /usr/bin/aws is `#!/usr/bin/python3` + `import awscli`: with PYTHONPATH
+    naming a folder that holds awscli 1.x, that script runs AWS CLI v1, which reads
+    AWS_DEFAULT_PROFILE before AWS_PROFILE (v2 the other way round). Read as v2, the
+    approval for the dev account (AWS_PROFILE=dev) ran a delete as prod."""
+    if real_cli.major != 2:
+        pytest.skip("needs Debian's v2 script as the real CLI")
+    import awscli
+
+    run, client, _work = red
+    endpoint = client("sts").meta.endpoint_url
+    sts = client("sts")
+    temp = sts.assume_role(RoleArn=f"arn:aws:iam::{OTHER}:role/admin", RoleSessionName="setup")
+    creds = temp["Credentials"]
+    iam = boto3.client(
+        "iam",
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+    user = unique("dev")
+    iam.create_user(UserName=user)
+    dev = iam.create_access_key(UserName=user)["AccessKey"]
+    (home / ".aws" / "credentials").write_text(
+        f"[dev]\naws_access_key_id = {dev['AccessKeyId']}\n"
+        f"aws_secret_access_key = {dev['SecretAccessKey']}\n"
+        f"[prod]\naws_access_key_id = {TEST_KEY_ID}\naws_secret_access_key = {TEST_SECRET}\n"
+    )
+    sqs = client("sqs")
+    queue = sqs.create_queue(QueueName=unique("q"))["QueueUrl"]
+    v1_site = str(Path(awscli.__file__).resolve().parents[1])
+    result = run(
+        ["sqs", "delete-queue", "--queue-url", queue],
+        AWS_ACCESS_KEY_ID=None,
+        AWS_SECRET_ACCESS_KEY=None,
+        AWS_PROFILE="dev",
+        AWS_DEFAULT_PROFILE="prod",
+        PYTHONPATH=v1_site,
+    )
+    assert queue in sqs.list_queues().get("QueueUrls", []), result.stderr
+    assert result.returncode == REFUSED, result.stderr
+    assert PROTECTED in result.stderr
