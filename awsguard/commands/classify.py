@@ -57,7 +57,30 @@ def _classify_as_the_shim_would(argv: list[str]) -> Any:
         major, version = 1, None
     invocation = parse(argv, major=major, version=version, environ=environ)
     files = awsconfig.load_files(environ) if invocation.service == "configure" else None
-    return classify(invocation, files, environ)
+    result = classify(invocation, files, environ)
+    # Service models the CLI loads from outside its package make any command anything:
+    # the shim confirms it whatever its name says (guard._foreign_models), and so here.
+    from ..guard import _foreign_models
+    from ..risk import Classification, Risk
+
+    where = _foreign_models(invocation, environ)
+    if where is None and invocation.service is not None:
+        from ..resolve import resolve
+
+        files = files or awsconfig.load_files(environ)
+        profile = resolve(invocation, environ, files, major, cli_version=version).profile
+        data_path = str((files.profile(profile) if profile else {}).get("data_path") or "")
+        where = _foreign_models(invocation, environ, data_path.strip()) if data_path else None
+    if where is not None:
+        result = Classification(
+            Risk.DESTRUCTIVE,
+            invocation.service,
+            result.operation,
+            result.action,
+            f"the AWS CLI loads this service's model from {where}, not from its own "
+            "package: awsguard cannot tell what this command calls",
+        )
+    return result
 
 
 def run(args: argparse.Namespace) -> int:

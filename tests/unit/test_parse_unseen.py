@@ -92,3 +92,26 @@ def test_config_file_from_aws_config_file(tmp_path: Path):
 def test_words_like_plugins_elsewhere_are_not_plugins(tmp_path: Path):
     env = world(tmp_path, "[profile plugins]\nregion = us-east-1\n[default]\nx = plugins\n")
     assert p("ec2 create-vpc --cidr-block 10.0.0.0/16", 1, env).unseen is None
+
+
+def test_classify_confirms_a_read_whose_service_model_comes_from_outside(tmp_path, monkeypatch):
+    # The shim confirms any command whose model the CLI loads from ~/.aws/models or a
+    # profile's data_path (guard._foreign_models): `awsguard classify` must say the same.
+    from awsguard.commands.classify import _classify_as_the_shim_would
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWSGUARD_REAL_AWS", "/nonexistent/aws")
+    assert _classify_as_the_shim_would(["s3api", "list-buckets"]).risk is Risk.READ
+    model = tmp_path / ".aws" / "models" / "s3" / "2006-03-01"
+    model.mkdir(parents=True)
+    (model / "service-2.json").write_text("{}")
+    found = _classify_as_the_shim_would(["s3api", "list-buckets"])
+    assert found.risk is Risk.DESTRUCTIVE
+    assert str(tmp_path / ".aws" / "models" / "s3") in found.reason
+
+    elsewhere = tmp_path / "models"
+    (elsewhere / "ec2").mkdir(parents=True)
+    (tmp_path / ".aws" / "config").write_text(f"[profile m]\ndata_path = {elsewhere}\n")
+    assert _classify_as_the_shim_would(["ec2", "describe-instances"]).risk is Risk.READ
+    found = _classify_as_the_shim_would(["--profile", "m", "ec2", "describe-instances"])
+    assert found.risk is Risk.DESTRUCTIVE
