@@ -15,8 +15,6 @@ It returns an Outcome; the shim prints `message` when the decision is `refused` 
 
 from __future__ import annotations
 
-import sys
-
 from .envfacts import in_ci
 from .errors import EXIT_REFUSED
 
@@ -74,13 +72,9 @@ class Outcome:
 
 
 def _stderr(line: str) -> None:
-    from .redact import escape  # names, ARNs and argv come from outside: one line each
+    from .redact import say_escaped  # names, ARNs and argv come from outside: one line each
 
-    try:
-        sys.stderr.write(escape(line) + "\n")
-        sys.stderr.flush()
-    except OSError:
-        pass
+    say_escaped(line)
 
 
 def _risk_name(classification: Any) -> str:

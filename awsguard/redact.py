@@ -4,6 +4,7 @@
   characters shown as `\\x1b`, `\\n`, `\\u202e`...: what comes from outside (argv,
   profile names, ARNs, AWS messages, config values) can neither draw on the terminal
   nor split one line into two.
+- `say_escaped(line)`: `escape(line)` as one line on stderr.
 - `json_text(data)`: JSON for `--json` outputs, with the same characters escaped.
 - `mask_key(key)`: an access key id as first 4 … last 4 (DESIGN.md).
 - `mask_key_ids(text)`: the same for every key id inside free text.
@@ -50,6 +51,17 @@ def escape(text: object) -> str:
 def escape_lines(text: str) -> str:
     """Several lines of our own making around outside values: each line escaped."""
     return "\n".join(escape(line) for line in text.split("\n"))
+
+
+def say_escaped(line: str) -> None:
+    """`line` on stderr as one escaped line; a closed or broken stderr is no error."""
+    import sys
+
+    try:
+        sys.stderr.write(escape(line) + "\n")
+        sys.stderr.flush()
+    except OSError:
+        pass
 
 
 def json_text(data: object, indent: int | None = None) -> str:

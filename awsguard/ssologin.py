@@ -173,15 +173,9 @@ class _Lock:
 
 
 def _say(line: str) -> None:
-    import sys
+    from .redact import say_escaped
 
-    from .redact import escape
-
-    try:
-        sys.stderr.write(escape(line) + "\n")
-        sys.stderr.flush()
-    except OSError:
-        pass
+    say_escaped(line)
 
 
 def ensure_logged_in(
