@@ -18,13 +18,13 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
-import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .handout import say
 from .sessions import ChildCredentials
 from .timefmt import format_time
 
@@ -53,7 +53,7 @@ class CredentialsServer:
     ) -> None:
         self._fetch = fetch
         self._now = now
-        self._on_error = on_error or _stderr
+        self._on_error = on_error or say
         self.token = secrets.token_urlsafe(32)
         self._lock = threading.Lock()
         self._held: ChildCredentials | None = initial
@@ -135,14 +135,6 @@ class CredentialsServer:
     def host_matches(self, host: str | None) -> bool:
         # A web page that rebinds a DNS name to 127.0.0.1 sends its own name here.
         return host in (f"127.0.0.1:{self.port}", f"localhost:{self.port}")
-
-
-def _stderr(line: str) -> None:
-    try:
-        sys.stderr.write(f"awsguard: {line}\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
 
 
 def _handler_for(server: CredentialsServer) -> type[BaseHTTPRequestHandler]:
