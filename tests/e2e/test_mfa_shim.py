@@ -22,6 +22,7 @@ from fixtures.keyring import (
     make_aws_world,
     write_mfa_process,
 )
+from fixtures.worlds import write_guard_config
 
 from awsguard import vault
 
@@ -48,13 +49,11 @@ env -0 > "$here/env"
 
 
 def write_config(env: dict, **sessions: str | int) -> None:
-    path = Path(env["XDG_CONFIG_HOME"]) / "awsguard" / "config.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
     lines = ["[conflicts]", '"endpoint-override" = "off"', ""]
     if sessions:
         lines.append("[sessions]")
         lines += [f"{key} = {json.dumps(value)}" for key, value in sessions.items()]
-    path.write_text("\n".join(lines) + "\n")
+    write_guard_config(env, "\n".join(lines) + "\n")
 
 
 @pytest.fixture
