@@ -847,10 +847,7 @@ class _Parse:
         keys them (the section name split on whitespace, less `command`)."""
         if self.given_aliases is not None:
             return dict(self.given_aliases), {}
-        home = self.environ.get("HOME")
-        if not home:
-            return {}, {}
-        path = os.path.join(home, ".aws", "cli", "alias")
+        path = _cli_home(self.environ) + "/.aws/cli/alias"
         try:
             st = os.stat(path)
         except OSError:
@@ -988,3 +985,17 @@ class _Parse:
                 for i in t.indices:
                     owners[i] = f"<global:{t.option_string}>"
         return tuple(owners)
+
+
+def _cli_home(environ: dict[str, str]) -> str:
+    """The home folder the CLI's alias loader uses: os.path.expanduser('~') in the CLI's
+    process, so HOME when it is set (even empty: then the alias file is /.aws/cli/alias),
+    else the password database's entry for this user."""
+    if "HOME" in environ:
+        return environ["HOME"].rstrip("/")
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir.rstrip("/")
+    except (ImportError, KeyError):
+        return ""

@@ -229,6 +229,17 @@ def classify(
             Risk.READ, service, None, None, f"`aws {service}`: {LOCAL_SERVICES[service]}"
         )
     if inv.operation is None:
+        if getattr(inv, "unseen", None) and inv.problem:
+            # A plugin may add a command of its own (`aws nuke`) that awsguard's tables
+            # cannot show: what it does is unknown, so it is confirmed.
+            return Classification(
+                Risk.DESTRUCTIVE,
+                service,
+                None,
+                None,
+                f"`aws {service}` is not a command awsguard knows, and {inv.unseen}: "
+                "a plugin's own command, confirmed like a destructive one",
+            )
         return Classification(
             Risk.READ, service, None, None, "no operation given: the CLI prints its usage"
         )
@@ -446,8 +457,18 @@ IDENTITY_SETTINGS = frozenset(
         "sso_start_url",
     }
 )
+# Settings that decide where a profile's signed requests go, or whom its TLS trusts:
+# changed on a profile that has credentials, they send those to another host.
+REDIRECT_SETTINGS = frozenset({"endpoint_url", "ca_bundle"})
 # Sections `aws configure set` writes as they are named (not as profiles).
 _CONFIGURE_SECTIONS = ("preview", "plugins")
+
+
+def _configure_set_variable(inv: Invocation) -> str | None:
+    words = getattr(inv, "positionals", None)
+    if words is None:
+        words = tuple(a for a in inv.args if not a.startswith("-"))
+    return words[0] if words else None
 
 
 def configure_set_target(
@@ -503,7 +524,17 @@ def _classify_configure(
             f"awsguard cannot be sure what this sets ({problem}); it may replace a "
             "profile's credentials",
         )
-    if target is None or target[1] not in IDENTITY_SETTINGS:
+    variable = (_configure_set_variable(inv) or "").lower()
+    if inv.operation == "set" and variable.startswith("plugins."):
+        return Classification(
+            Risk.EXECUTE,
+            "configure",
+            command,
+            None,
+            f"sets {variable}: the CLI then loads and runs that Python module on every call",
+        )
+    watched = IDENTITY_SETTINGS | REDIRECT_SETTINGS
+    if target is None or target[1] not in watched:
         return Classification(
             Risk.READ, "configure", command, None, "local configuration files; no AWS change"
         )
@@ -521,6 +552,15 @@ def _classify_configure(
         why = f"profile {profile} already has {', '.join(held)}"
     else:
         why = "the AWS config files were not read"
+    if setting in REDIRECT_SETTINGS:
+        return Classification(
+            Risk.EXPOSURE,
+            "configure",
+            command,
+            None,
+            f"sets {setting} of profile {profile} ({why}): its signed requests then go to "
+            "the host that setting names, or trust the certificates it names",
+        )
     return Classification(
         Risk.DESTRUCTIVE,
         "configure",

@@ -277,6 +277,15 @@ def test_configure_set_over_a_profiles_keys_is_refused(aws_env) -> None:
     runs(aws_env, "configure", "set", "profile.fresh.aws_access_key_id", "AKIAFRESHFRESH1234")
     assert "AKIAFRESHFRESH1234" in credentials.read_text()
 
+    # Sending prod's signed requests elsewhere, or making the CLI run a module, is asked too.
+    config = Path(aws_env["AWS_CONFIG_FILE"])
+    config_before = config.read_text() if config.exists() else None
+    stderr = refused(aws_env, "configure", "set", "profile.prod.endpoint_url",
+                     "https://collector.example", ci=True)  # fmt: skip
+    assert "exposure" in stderr
+    refused(aws_env, "configure", "set", "plugins.helper", "evil_module", ci=True)
+    assert (config.read_text() if config.exists() else None) == config_before
+
 
 @pytest.mark.parametrize(
     "argv",

@@ -462,3 +462,20 @@ def test_never_raises_on_odd_input():
     for argv in (["\x00"], ["s3api", "../../etc"], ["-"], [""], ["--"], ["s3", "cp", "-", "-"]):
         inv = p(argv)
         assert inv.argv == tuple(argv)
+
+
+def test_aliases_come_from_the_home_the_cli_would_use(tmp_path, monkeypatch):
+    # The CLI finds ~/.aws/cli/alias through os.path.expanduser: HOME when set, else the
+    # password database. Without HOME, awsguard must still see the alias.
+    import pwd
+
+    from awsguard.invocation import _cli_home
+
+    assert _cli_home({"HOME": str(tmp_path) + "/"}) == str(tmp_path)
+    assert _cli_home({"HOME": ""}) == ""
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: type("E", (), {"pw_dir": str(tmp_path)}))
+    assert _cli_home({}) == str(tmp_path)
+    (tmp_path / ".aws" / "cli").mkdir(parents=True)
+    (tmp_path / ".aws" / "cli" / "alias").write_text("[toplevel]\nwipe = s3 rb s3://b --force\n")
+    inv = parse(["wipe"], major=1, environ={})
+    assert (inv.service, inv.operation) == ("s3", "rb")

@@ -115,3 +115,15 @@ def test_classify_confirms_a_read_whose_service_model_comes_from_outside(tmp_pat
     assert _classify_as_the_shim_would(["ec2", "describe-instances"]).risk is Risk.READ
     found = _classify_as_the_shim_would(["--profile", "m", "ec2", "describe-instances"])
     assert found.risk is Risk.DESTRUCTIVE
+
+
+def test_a_plugins_own_top_level_command_is_confirmed(tmp_path: Path):
+    env = world(tmp_path, PLUGINS_V1)
+    found = classify(p("nuke", 1, env))
+    assert found.risk is Risk.DESTRUCTIVE and "plugin" in found.reason
+    # Without plugins the same word is the CLI's usage error: nothing to guard.
+    (tmp_path / "plain").mkdir()
+    plain = world(tmp_path / "plain", "[default]\nregion = us-east-1\n")
+    assert classify(p("nuke", 1, plain)).risk is Risk.READ
+    # A known service without an operation only prints its usage, plugins or not.
+    assert classify(p("s3api", 1, env)).risk is Risk.READ

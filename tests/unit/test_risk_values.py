@@ -941,6 +941,29 @@ def test_configure_set_of_other_settings_stays_a_read():
     )
 
 
+def test_configure_set_that_redirects_a_profile_with_credentials_is_exposure():
+    files = files_with(prod={"aws_access_key_id": "AKIA", "aws_secret_access_key": "x"})
+    for line in (
+        "configure set profile.prod.endpoint_url https://collector.example",
+        "--profile prod configure set ca_bundle /tmp/their-ca.pem",
+    ):
+        result = classify(parse(shlex.split(line)), files, {})
+        assert result.risk is Risk.EXPOSURE, line
+        assert "profile prod" in result.reason
+    # The same on a profile without credentials is an ordinary write.
+    bare = files_with(dev={"region": "eu-west-1"})
+    line = "configure set profile.dev.endpoint_url http://localhost:4566"
+    assert classify(parse(shlex.split(line)), bare, {}).risk is Risk.WRITE
+
+
+def test_configure_set_of_a_plugin_runs_code():
+    line = "configure set plugins.helper evil_module"
+    assert classify(parse(shlex.split(line)), files_with(), {}).risk is Risk.EXECUTE
+    assert classify(parse(shlex.split("configure set preview.x true")), files_with(), {}).risk is (
+        Risk.READ
+    )
+
+
 # --- awsguard classify --------------------------------------------------------------------------
 
 
