@@ -177,13 +177,19 @@ def _read(environ: Mapping[str, str]) -> str | None:
 def _find(text: str, entry: str) -> list[str] | None:
     """The fields of the last line remembered for `entry` (the newest: a session pass
     relearnt after its item changed outside awsguard is appended after the stale one)."""
-    prefix = entry + "\t"
-    for line in reversed(text.split("\n")):
-        if line == entry:
-            return []
-        if line.startswith(prefix):
-            return line[len(prefix) :].split("\t")
-    return None
+    end = len(text)
+    while True:  # str.rfind, not a split of the whole file: this runs on every call
+        at = text.rfind(entry, 0, end)
+        if at < 0:
+            return None
+        if at == 0 or text[at - 1] == "\n":
+            stop = text.find("\n", at)
+            line = text[at : stop if stop >= 0 else len(text)]
+            if line == entry:
+                return []
+            if line.startswith(entry + "\t"):
+                return line[len(entry) + 1 :].split("\t")
+        end = at
 
 
 def _escaped(fields: list[str]) -> list[str]:

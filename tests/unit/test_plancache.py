@@ -147,3 +147,15 @@ def test_the_positions_the_child_does_not_get_rebuild_its_argv():
     for argv, child in cases:
         removed = set(_removed_positions(argv, child))
         assert [w for i, w in enumerate(argv) if i not in removed] == child
+
+
+def test_an_entry_is_found_only_as_a_whole_line(environ, tmp_path):
+    entry = key(environ, "s3", "ls")
+    plancache.remember(f"{entry}:exec", environ)
+    path = tmp_path / "cache" / "awsguard" / plancache.FILE_NAME
+    with open(path, "a") as handle:  # the entry inside other lines, never at their start
+        handle.write(f"x{entry}:monitor\n{entry}:monitorx\t\nother\t{entry}:monitor\n")
+    assert plancache.known(f"{entry}:monitor", environ) is None
+    assert plancache.lookup(entry, environ) == ("exec", [], None)
+    plancache.remember(f"{entry}:exec", environ, ["second"])
+    assert plancache.known(f"{entry}:exec", environ) == ["second"]  # the newest line
