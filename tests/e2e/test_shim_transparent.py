@@ -13,8 +13,10 @@ import pytest
 from fixtures.install import Install, base_env, run_aws, run_real
 
 FAKE_AWS = r"""#!/bin/bash
-# A stand-in for the real CLI that reports what it was given.
+# A stand-in for the real CLI that reports what it was given. It answers --version as
+# the v1 CLI whose tables awsguard ships, so the shim knows its commands are usage errors.
 case "$1" in
+  --version) echo "aws-cli/1.46.3 Python/3.11.7 Linux/6 botocore/1.43.62" ;;
   exit) exit "$2" ;;
   argv) shift; printf '%s\0' "$@" ;;
   env) env -0 ;;
