@@ -37,8 +37,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import awsconfig, sessions, tty, vault
-    from ..envfacts import in_ci
+    from .. import awsconfig
+    from ..sessionplan import plan_chain
 
     if sys.stdout.isatty():
         raise AwsguardError(
@@ -49,7 +49,14 @@ def run(args: argparse.Namespace) -> int:
     environ = os.environ
     profile = args.profile
     files = awsconfig.load_files(environ)
-    chain = sessions.plan_chain(profile, files, environ)
+    chain = plan_chain(profile, files, environ)
+    quick = _key_straight_from_keyring(profile, chain, environ)
+    if quick is not None:
+        _print(quick)
+        return 0
+    from .. import sessions, tty, vault
+    from ..envfacts import in_ci
+
     if chain is None:
         key = vault.load_key(profile)
         if key is None:
@@ -88,6 +95,37 @@ def run(args: argparse.Namespace) -> int:
         raise
     _print(creds.process_document())
     return 0
+
+
+def _key_straight_from_keyring(profile: str, chain, environ) -> dict[str, object] | None:  # noqa: ANN001
+    """For a long-term key in the keyring (an imported profile, the usual case), the
+    document the code below prints, read straight from the Secret Service (secretbus) and
+    without loading the session machinery (vault, sessions: json, pathlib, datetime).
+    None whenever the code below could do anything else: a session to serve, a config
+    file it would check ([sessions] or an error), an item the fast read cannot give, or
+    one that is not a well-formed key. Then the code below runs as before."""
+    if chain is not None and (chain.mfa_serial or chain.roles or not chain.key_in_keyring):
+        return None
+    if chain is not None:
+        from ..rules import load_config  # what sessions.load_settings reads and checks
+
+        config = load_config(environ)
+        if config.error is not None or "sessions" in config.data:
+            return None
+        profile = chain.root
+    from .. import jsonlite, secretbus
+
+    try:
+        blob = secretbus.read_secret("awsguard", f"key:{profile}", environ)
+        raw = jsonlite.loads(blob) if blob is not None else None
+    except (secretbus.Unavailable, ValueError, RecursionError):
+        return None
+    if not isinstance(raw, dict):
+        return None
+    key_id, secret = raw.get("aws_access_key_id"), raw.get("aws_secret_access_key")
+    if not (isinstance(key_id, str) and key_id and isinstance(secret, str) and secret):
+        return None
+    return {"Version": 1, "AccessKeyId": key_id, "SecretAccessKey": secret}
 
 
 def _print(document: dict[str, object]) -> None:

@@ -198,3 +198,32 @@ def test_a_key_swapped_into_the_item_does_not_inherit_the_remembered_pass(
     done = aws(world, "--profile", "kr", "s3", "ls")
     assert done.returncode == 77, done.stderr
     assert "111111111111" in done.stderr
+
+
+def test_credential_process_serves_an_imported_key_without_the_session_machinery(
+    world: dict,
+) -> None:
+    """The SDK path (an imported profile's credential_process) reads the key straight from
+    the keyring; whatever the session machinery would check still goes through it."""
+    import sys
+
+    vault.store_key("kr", vault.LongTermKey(KEY_ID, SECRET), world)
+    code = (
+        "import sys\nfrom awsguard import cli\nstatus = cli.main(['credential-process', 'kr'])\n"
+        "sys.stderr.write(f'status={status} sessions={\"awsguard.sessions\" in sys.modules}')\n"
+    )
+    env = {**world, "PYTHONPATH": str(Path(vault.__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert json.loads(done.stdout) == {"Version": 1, "AccessKeyId": KEY_ID,
+                                       "SecretAccessKey": SECRET}
+    assert done.stderr == "status=0 sessions=False"
+    # A [sessions] table the session machinery would refuse: refused as before.
+    config = Path(world["XDG_CONFIG_HOME"]) / "awsguard" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[sessions]\nrefresh_threshold = -5\n")
+    config.chmod(0o600)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.stdout == "" and "refresh_threshold" in done.stderr
+    assert "sessions=True" in done.stderr
