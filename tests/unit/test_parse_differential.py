@@ -657,7 +657,7 @@ def _differential(python: str, major: int, count: int, seed: int, tmp_path: Path
 
 def test_parser_matches_aws_cli_v1(tmp_path: Path):
     _differential(
-        sys.executable, 1, int(os.environ.get("PARSE_DIFF_CASES", "1000")), 12, tmp_path
+        sys.executable, 1, int(os.environ.get("PARSE_DIFF_CASES", "1500")), 12, tmp_path
     )
 
 
@@ -667,4 +667,4 @@ def test_parser_matches_aws_cli_v1(tmp_path: Path):
 def test_parser_matches_aws_cli_v2(tmp_path: Path):
     if shutil.which(V2_CLI) is None:
         pytest.skip("no /usr/bin/aws")
-    _differential(V2_PYTHON, 2, int(os.environ.get("PARSE_DIFF_CASES", "1000")), 13, tmp_path)
+    _differential(V2_PYTHON, 2, int(os.environ.get("PARSE_DIFF_CASES", "1500")), 13, tmp_path)
