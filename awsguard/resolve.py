@@ -30,14 +30,17 @@ from __future__ import annotations
 import os
 from .record import field, record
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from .awsconfig import AwsFiles, ConfigValue
 from .invocation import Invocation
 from .timefmt import format_time, parse_time
 
-TYPE_CHECKING = False  # collections.abc imports `collections`: milliseconds per call
+# collections.abc imports `collections`, pathlib `re`, `enum` and `urllib.parse`:
+# milliseconds on every call of the shim. Paths stay text here; only the cache-path
+# functions below make a Path.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
+    from pathlib import Path
 
     # A provider: (context, profile name, environment disabled) -> what it found.
     Provider = Callable[["_Context", str, bool], "_Found | None"]
@@ -420,12 +423,12 @@ def _env(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
 
 
 def _static_from_file(
-    section: Mapping[str, ConfigValue], source: str, path: Path, profile: str
+    section: Mapping[str, ConfigValue], source: str, path: str, profile: str
 ) -> _Found:
     found = _Found(
         source,
         f"static keys in profile {profile} in {path}",
-        str(path),
+        path,
         key=_str(section, "aws_access_key_id"),
         profile=profile,
     )
@@ -492,7 +495,9 @@ def _shared_credentials_file(ctx: _Context, name: str, disable_env: bool) -> _Fo
     creds = ctx.files.credentials_profiles.get(name)
     if creds is None or "aws_access_key_id" not in creds:
         return None
-    return _static_from_file(creds, "shared-credentials-file", ctx.files.credentials_path, name)
+    return _static_from_file(
+        creds, "shared-credentials-file", str(ctx.files.credentials_file), name
+    )
 
 
 def _login(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
@@ -501,7 +506,7 @@ def _login(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
     return _Found(
         "login",
         f"login_session in profile {name}",
-        str(ctx.files.where(name, "login_session")),
+        ctx.files.where_file(name, "login_session"),
         profile=name,
     )
 
@@ -513,7 +518,7 @@ def _process(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
     return _Found(
         "custom-process",
         f"credential_process in profile {name}",
-        str(ctx.files.where(name, "credential_process")),
+        ctx.files.where_file(name, "credential_process"),
         profile=name,
         facts={"credential_process": process},
     )
@@ -523,7 +528,7 @@ def _config_file(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
     config = ctx.files.config_profiles.get(name)
     if config is None or "aws_access_key_id" not in config:
         return None
-    return _static_from_file(config, "config-file", ctx.files.config_path, name)
+    return _static_from_file(config, "config-file", str(ctx.files.config_file), name)
 
 
 def _container(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
@@ -539,7 +544,7 @@ def _sso(ctx: _Context, name: str, disable_env: bool) -> _Found | None:
     if "sso_role_name" not in profile and "sso_account_id" not in profile:
         return None
     found = _Found("sso", f"sso_* keys in profile {name}", None, profile=name)
-    found.location = str(ctx.files.where(name, "sso_role_name") or ctx.files.where(
+    found.location = str(ctx.files.where_file(name, "sso_role_name") or ctx.files.where_file(
         name, "sso_account_id"
     ))
     merged: dict[str, object] = dict(profile)
@@ -582,6 +587,8 @@ def sso_token_path(home: str, start_url: str | None, session_name: str | None) -
     basis = session_name if session_name is not None else start_url
     if basis is None:
         return None
+    from pathlib import Path
+
     return Path(home) / ".aws" / "sso" / "cache" / f"{_sha1_hex(basis)}.json"
 
 
@@ -623,6 +630,8 @@ def sso_role_cache_path(
     else:
         args["startUrl"] = start_url
     text = json.dumps(args, sort_keys=True, separators=(",", ":"))
+    from pathlib import Path
+
     return Path(home) / ".aws" / "cli" / "cache" / f"{_sha1_hex(text)}.json"
 
 
@@ -679,6 +688,7 @@ def _cached_role(
     a generated RoleSessionName is left out), as botocore's fetcher computes it.
     """
     import json
+    from pathlib import Path
 
     args = dict(extra)
     args["RoleArn"] = role_arn
@@ -711,7 +721,7 @@ def _assume_role(ctx: _Context, name: str, visited: list[str]) -> _Found:
     found = _Found(
         "assume-role",
         f"role_arn in profile {name}",
-        str(files.where(name, "role_arn")),
+        str(files.where_file(name, "role_arn")),
         profile=name,
     )
     mfa_serial = _str(profile, "mfa_serial")
@@ -910,7 +920,8 @@ def pick_region(
     if profile_name is not None:
         region = _str(files.profile(profile_name), "region")
         if region is not None:
-            return Setting(region or None, "config-file", str(files.where(profile_name, "region")))
+            where = str(files.where_file(profile_name, "region"))
+            return Setting(region or None, "config-file", where)
     return None
 
 
@@ -958,7 +969,7 @@ def configured_endpoint(
                 str(block["endpoint_url"]), "config-file", f"[services {services_name}] {snake}"
             )
     if _str(profile, "endpoint_url"):
-        where = files.where(profile_name, "endpoint_url")
+        where = files.where_file(profile_name, "endpoint_url")
         return Setting(str(profile["endpoint_url"]), "config-file", str(where))
     return None
 
@@ -1331,7 +1342,7 @@ def _keys_shadowed(s: Setup) -> Findings:
     if res.source == "assume-role" and res.source_profile == name:
         return  # a profile may source its own static keys for the role
     if "aws_access_key_id" in merged:
-        where = files.where(name, "aws_access_key_id")
+        where = files.where_file(name, "aws_access_key_id")
         yield (
             f"profile {name} has static keys ({mask_key(_str(merged, 'aws_access_key_id'))} "
             f"in {where}) but {res.source} wins ({res.source_reason})",
