@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from pathlib import Path
 
 from . import paths, timefmt, vault
 from .sessionplan import (  # noqa: F401 - plan_chain and its types are this module's API too
@@ -35,8 +33,11 @@ from .sessionplan import (  # noqa: F401 - plan_chain and its types are this mod
 from .errors import EXIT_REFUSED, AwsguardError
 from .record import field, record
 
-TYPE_CHECKING = False  # typing costs the shim milliseconds; annotations are strings
+# typing, collections.abc and pathlib cost the shim milliseconds; annotations are strings
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from pathlib import Path
     from typing import Any
 
 DEFAULT_REFRESH_THRESHOLD = 600

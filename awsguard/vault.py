@@ -19,22 +19,24 @@ profiles keep their key here without opening the keyring.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
-import json
 import os
-from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
-from pathlib import Path
 
-from . import identitycache, paths, vaultindex
+from . import identitycache, jsonlite, paths, vaultindex
 from .errors import AwsguardError
 from .record import field, record
 from .vaultindex import INDEX_NAME
 from .timefmt import format_time, require_time
 
-TYPE_CHECKING = False  # typing costs the shim milliseconds; annotations are strings
+# typing, collections.abc, pathlib, json and contextlib cost a session profile's call
+# milliseconds: annotations are strings, JSON is read with jsonlite and written with
+# json imported where it is written, and a lock's context manager is made when taken.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import contextlib
+    from collections.abc import Iterator, Mapping
+    from pathlib import Path
     from typing import Any
 
 SERVICE = "awsguard"
@@ -78,6 +80,8 @@ class StoredSession:
         return (self.expiration - now).total_seconds()
 
     def to_json(self) -> str:
+        import json
+
         return json.dumps(
             {
                 "kind": self.kind,
@@ -97,7 +101,7 @@ class StoredSession:
 
     @classmethod
     def from_json(cls, text: str) -> StoredSession:
-        raw = json.loads(text)
+        raw = jsonlite.loads(text)
         return cls(
             kind=raw["kind"],
             profile=raw["profile"],
@@ -288,6 +292,8 @@ def check_usable() -> str:
 
 
 def store_key(profile: str, key: LongTermKey, environ: Mapping[str, str] = os.environ) -> None:
+    import json
+
     blob = json.dumps(
         {"aws_access_key_id": key.access_key_id, "aws_secret_access_key": key.secret_access_key}
     )
@@ -310,7 +316,7 @@ def load_key(profile: str) -> LongTermKey | None:
     if blob is None:
         return None
     try:
-        raw = json.loads(blob)
+        raw = jsonlite.loads(blob)
         return LongTermKey(raw["aws_access_key_id"], raw["aws_secret_access_key"])
     except (ValueError, KeyError, TypeError):
         raise AwsguardError(
@@ -371,20 +377,34 @@ def read_index(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
     return vaultindex.read(environ)
 
 
-@contextlib.contextmanager
-def _index(environ: Mapping[str, str]) -> Iterator[dict[str, Any]]:
+def _index(environ: Mapping[str, str]) -> contextlib.AbstractContextManager[dict[str, Any]]:
     """Read-modify-write the index under its own lock, replaced atomically."""
+    from contextlib import contextmanager
+
+    return contextmanager(_indexing)(environ)
+
+
+def _indexing(environ: Mapping[str, str]) -> Iterator[dict[str, Any]]:
     lock_path = paths.cache_dir(environ) / "locks" / "vault-index.lock"
     with hold_lock(lock_path):
         index = read_index(environ)
         yield index
+        import json
+
         text = json.dumps(index, indent=1, sort_keys=True, ensure_ascii=False)
         paths.write_private(index_path(environ), text)
 
 
-@contextlib.contextmanager
-def hold_lock(lock_path: Path, timeout: float = 600.0, on_wait: Any = None) -> Iterator[None]:
+def hold_lock(
+    lock_path: Path, timeout: float = 600.0, on_wait: Any = None
+) -> contextlib.AbstractContextManager[None]:
     """An exclusive flock on `lock_path` (0600 in a 0700 dir), released when the holder dies."""
+    from contextlib import contextmanager
+
+    return contextmanager(_holding)(lock_path, timeout, on_wait)
+
+
+def _holding(lock_path: Path, timeout: float, on_wait: Any) -> Iterator[None]:
     import time
 
     paths.ensure_private_dir(lock_path.parent)
