@@ -431,6 +431,17 @@ class BusError(Exception):
     def __init__(self, name: str, message: str) -> None:
         super().__init__(f"{name}: {message}" if message else name)
         self.name = name
+        self.message = message
+
+
+def _item_gone(err: BusError) -> bool:
+    """The item found by the search no longer exists: a parallel writer replaced it
+    (delete + create). Services say so by UnknownObject/NoSuchObject, and gnome-keyring
+    also by UnknownMethod "Object does not exist at path …" (no such object exports the
+    method); an UnknownMethod for any other reason is a real error, not retried."""
+    if "UnknownObject" in err.name or "NoSuchObject" in err.name:
+        return True
+    return err.name.endswith(".UnknownMethod") and "Object does not exist" in err.message
 
 
 def _reason(err: BaseException | None) -> str:
@@ -488,11 +499,7 @@ def read_secret(
                 if "IsLocked" in err.name:
                     raise Unavailable("the keyring is locked") from None
                 # A parallel writer replaced the item (delete + create): search again.
-                if (
-                    attempt == 2
-                    or "UnknownObject" not in err.name
-                    and "NoSuchObject" not in (err.name)
-                ):
+                if attempt == 2 or not _item_gone(err):
                     raise Unavailable(f"the Secret Service said {_short(err)}") from None
                 items = bus.call(
                     SECRETS,

@@ -107,3 +107,30 @@ def test_a_keyringrc_file_leaves_the_choice_to_the_keyring_package(tmp_path) -> 
     rc.write_text("[backend]\ndefault-keyring=keyrings.alt.file.EncryptedKeyring\n")
     why = secretbus.applies({"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")})
     assert why is not None and "keyringrc.cfg" in why
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("org.freedesktop.DBus.Error.UnknownObject", "No such object"),
+        ("org.freedesktop.Secret.Error.NoSuchObject", "No such item"),
+        (
+            "org.freedesktop.DBus.Error.UnknownMethod",
+            "Object does not exist at path \u201c/org/freedesktop/secrets/collection/login/7\u201d",
+        ),
+    ],
+)
+def test_an_item_replaced_between_search_and_read_is_searched_again(name, message) -> None:
+    assert secretbus._item_gone(secretbus.BusError(name, message))
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("org.freedesktop.DBus.Error.UnknownMethod", "No such method \u201cGetSecret\u201d"),
+        ("org.freedesktop.Secret.Error.IsLocked", "Cannot get secret of a locked object"),
+        ("org.freedesktop.DBus.Error.AccessDenied", "Object does not exist at path /x"),
+    ],
+)
+def test_other_errors_of_the_read_are_not_retried(name, message) -> None:
+    assert not secretbus._item_gone(secretbus.BusError(name, message))
