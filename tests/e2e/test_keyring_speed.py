@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -166,13 +167,26 @@ def test_a_session_near_its_end_is_not_served_but_refreshed_once(
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="switching to another uid needs root")
-def test_another_user_is_refused_by_the_bus_and_gets_no_secret(world: dict) -> None:
+def test_another_user_is_refused_by_the_bus_and_gets_no_secret(world: dict, request) -> None:
     # Debian's python3: this test's interpreter lives under root's 0700 home. It has no
     # `keyring` package, so the slow path refuses too, as a paragraph, not a traceback.
     if not os.path.exists("/usr/bin/python3"):
         pytest.skip("needs /usr/bin/python3 (Debian python3) to run as another user")
     vault.store_key("kr", vault.LongTermKey("AKIAEXAMPLEKEYRING01", KR_SECRET), world)
-    env = {**world, "HOME": "/nonexistent", "PYTHONPATH": str(REPO)}
+    # The other user must be able to import awsguard: the checkout may sit in a folder only
+    # its owner can enter (a 0700 temporary clone, a home folder), so give it a copy.
+    shared = Path(tempfile.mkdtemp(prefix="awsguard-other-uid-"))
+    request.addfinalizer(lambda: shutil.rmtree(shared, ignore_errors=True))
+    shared.chmod(0o755)
+    shutil.copytree(
+        REPO / "awsguard", shared / "awsguard", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for folder, dirs, files in os.walk(shared):
+        for name in dirs:
+            os.chmod(os.path.join(folder, name), 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+    env = {**world, "HOME": "/nonexistent", "PYTHONPATH": str(shared)}
     for name in ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         env[name] = "/nonexistent"
     code = (
