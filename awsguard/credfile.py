@@ -35,6 +35,7 @@ COMMENT = re.compile(
 PROCESS_LINE = re.compile(r"^\s*credential_process\s*=\s*(?P<command>.*?)\s*$", re.I)
 RECORD_VERSION = 1
 LAUNCHER_MARK = b"AWSGUARD-COMMAND"
+VALUE_PLACEHOLDER = "-"
 
 
 # --- which awsguard the credential_process line starts -------------------------------------
@@ -199,8 +200,18 @@ def take_keys(
             out.extend(written)
             record = records[section] = {"version": RECORD_VERSION, "lines": [],
                                          "written": len(written)}
-        record["lines"].append([index, line])
+        record["lines"].append([index, _without_value(line)])
     return "".join(out), records
+
+
+def _without_value(line: str) -> str:
+    """`line` with its key's value replaced by a placeholder: the record keeps the layout
+    only (lines_for puts the keyring's key back), never a second copy of the secret."""
+    body = line.rstrip("\r\n")
+    match = _KEY_VALUE.match(body)
+    if match is None:
+        return line
+    return f"{match.group('head')}{VALUE_PLACEHOLDER}{match.group('tail')}{line[len(body):]}"
 
 
 def imported_profiles(text: str) -> list[str]:

@@ -151,6 +151,8 @@ def test_take_keys_then_put_back_is_the_identity(launcher: str) -> None:
                                        "2030-01-02")
     assert "s3cr3t" not in text and "AKIAEXAMPLE" not in text
     assert credfile.imported_profiles(text) == ["a", "b"]
+    # The keyring record keeps the layout only, not a second copy of the key.
+    assert "s3cr3t" not in json.dumps(records) and "AKIAEXAMPLE" not in json.dumps(records)
     from botocore.compat import compat_shell_split
 
     line = next(x for x in text.splitlines() if x.startswith("credential_process"))
