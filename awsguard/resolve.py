@@ -114,6 +114,26 @@ _JSON_KEYS = (
 )
 
 
+class _SettingPart:
+    """A read-only attribute that is one part (value, kind, location) of a Setting field,
+    None while that field is None: `region = _SettingPart("region_setting", "value")`."""
+
+    __slots__ = ("setting", "part")
+
+    def __init__(self, setting: str, part: str) -> None:
+        self.setting = setting
+        self.part = part
+
+    def __get__(self, obj: object, owner: type | None = None) -> str | None:
+        if obj is None:
+            return self  # type: ignore[return-value]
+        setting = getattr(obj, self.setting)
+        return getattr(setting, self.part) if setting is not None else None
+
+    def __set__(self, obj: object, value: object) -> None:
+        raise AttributeError(f"{self.part} of {self.setting} is derived; set {self.setting}")
+
+
 @record
 class Resolution:
     cli_major: int
@@ -175,25 +195,15 @@ class Resolution:
         """--profile | AWS_PROFILE | AWS_DEFAULT_PROFILE | default"""
         return self.profile_setting.location or "default"
 
-    @property
-    def source(self) -> str | None:
-        return self.credentials.kind if self.credentials is not None else None
-
-    @property
-    def source_location(self) -> str | None:
-        return self.credentials.location if self.credentials is not None else None
-
-    @property
-    def access_key_id(self) -> str | None:  # masked
-        return self.credentials.value if self.credentials is not None else None
+    source = _SettingPart("credentials", "kind")
+    source_location = _SettingPart("credentials", "location")
+    access_key_id = _SettingPart("credentials", "value")  # masked
 
     @property
     def base_access_key_id(self) -> str | None:  # masked
         return mask_key(self.raw_base_access_key_id)
 
-    @property
-    def region(self) -> str | None:
-        return self.region_setting.value if self.region_setting is not None else None
+    region = _SettingPart("region_setting", "value")
 
     @property
     def region_from(self) -> str | None:
@@ -206,9 +216,7 @@ class Resolution:
         setting = self.region_setting
         return setting.location if setting is not None and setting.kind == "config-file" else None
 
-    @property
-    def expires_at(self) -> str | None:
-        return self.expiry.value if self.expiry is not None else None
+    expires_at = _SettingPart("expiry", "value")
 
     @property
     def expires_from(self) -> str | None:
@@ -216,27 +224,19 @@ class Resolution:
             return None
         return _EXPIRY_LABELS.get(self.expiry.kind, "") + (self.expiry.location or "")
 
-    @property
-    def endpoint_url(self) -> str | None:
-        return self.endpoint_setting.value if self.endpoint_setting is not None else None
+    endpoint_url = _SettingPart("endpoint_setting", "value")
 
     @property
     def endpoint_url_from(self) -> str | None:
         return _from_label(self.endpoint_setting)
 
-    @property
-    def sts_endpoint_url(self) -> str | None:
-        setting = self.sts_endpoint_setting
-        return setting.value if setting is not None else None
+    sts_endpoint_url = _SettingPart("sts_endpoint_setting", "value")
 
     @property
     def sts_endpoint_url_from(self) -> str | None:
         return _from_label(self.sts_endpoint_setting)
 
-    @property
-    def iam_endpoint_url(self) -> str | None:
-        setting = self.iam_endpoint_setting
-        return setting.value if setting is not None else None
+    iam_endpoint_url = _SettingPart("iam_endpoint_setting", "value")
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {name: getattr(self, name) for name in _JSON_KEYS}
