@@ -269,12 +269,19 @@ class Pipeline:
         risk = self.classification.risk.value if self.classification else None
         return (
             plancache.may_remember(self.invocation, risk, self.resolution)
-            and not self.unreadable_files()
             and not self.session_considered
-            and self.config_error is None
-            and not getattr(self.config, "error", None)
             and self.child_env == self.environ
             and self.child_argv == self.argv
+            and self._passed_quietly()
+        )
+
+    def _passed_quietly(self) -> bool:
+        """What a remembered pass needs, plain or with a session: every file and the
+        config were read, the guard passed, outside CI, with an identity that does not age."""
+        return (
+            not self.unreadable_files()
+            and self.config_error is None
+            and not getattr(self.config, "error", None)
             and self.outcome is not None
             and self.outcome.decision == "pass"
             and not in_ci(self.environ)
@@ -294,15 +301,7 @@ class Pipeline:
         if not (
             self.session_pass is not None
             and plancache.may_remember_session(self.invocation, risk)
-            and not self.unreadable_files()
-            and self.config_error is None
-            and not getattr(self.config, "error", None)
-            and self.outcome is not None
-            and self.outcome.decision == "pass"
-            and not in_ci(self.environ)
-            and self.resolution is not None
-            and not self.resolution.expires_at
-            and not any(k.startswith("csm_") for k in self._profile_config())
+            and self._passed_quietly()
         ):
             return False
         self.session_pass.removed = _removed_positions(self.argv, self.child_argv)
@@ -494,9 +493,12 @@ def _foreign_models(
     package, or None. botocore searches ~/.aws/models (what `aws configure add-model`
     writes) and the folders of AWS_DATA_PATH (or a profile's data_path) before its own
     models: a model there can make `s3api list-buckets --bucket b` a DELETE, which
-    awsguard's tables cannot know. One stat on the common path."""
+    awsguard's tables cannot know. The parser's Invocation.unseen already looked at
+    ~/.aws/models and AWS_DATA_PATH: when it found nothing there, neither can this."""
     if inv.service is None:
         return None
+    if data_path is None and inv.unseen is None and inv.problem is None and environ.get("HOME"):
+        return None  # invocation.find_unseen: no AWS_DATA_PATH, ~/.aws/models empty or absent
     home = environ.get("HOME") or os.path.expanduser("~")
     if data_path is None:
         data_path = environ.get("AWS_DATA_PATH") or ""
