@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 
-from . import cliargs
+from . import cliargs, safefs
 
 # Used only when the tables in data/args-<major>/ are missing (a broken install).
 VALUE_OPTIONS = frozenset(
@@ -849,18 +849,12 @@ class _Parse:
             return dict(self.given_aliases), {}
         path = _cli_home(self.environ) + "/.aws/cli/alias"
         try:
-            st = os.stat(path)
-        except OSError:
+            text = safefs.read_outside(path, _ALIAS_FILE_LIMIT, warn=False).decode("utf-8")
+        except (FileNotFoundError, NotADirectoryError):
             return {}, {}
-        import stat
-
-        if not stat.S_ISREG(st.st_mode) or st.st_size > _ALIAS_FILE_LIMIT:
+        except safefs.Unsafe:
             self.note(f"the CLI alias file {path} is not a regular file awsguard can read")
             return {}, {}
-        try:
-            with open(path, "rb") as f:
-                raw = f.read(_ALIAS_FILE_LIMIT + 1)
-            text = raw.decode("utf-8")
         except (OSError, UnicodeDecodeError) as err:
             self.note(f"the CLI alias file {path} cannot be read: {err}")
             return {}, {}
