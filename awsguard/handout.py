@@ -29,6 +29,7 @@ from typing import Any
 from . import sessions, timefmt
 from .envfacts import in_ci
 from .errors import EXIT_REFUSED, AwsguardError
+from .redact import escape
 from .sessions import ChildCredentials
 
 # Variables that pick credentials or a profile; the child's are set by us or removed.
@@ -61,19 +62,17 @@ def _utcnow() -> datetime:
 
 
 def say(line: str) -> None:
+    """`awsguard: line` on stderr as one escaped line (it may carry outside text, e.g. an
+    error's message); text already passed through `shown` comes out unchanged."""
     try:
-        sys.stderr.write(f"awsguard: {line}\n")
+        sys.stderr.write(f"awsguard: {shown(line)}\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
 
 
-def shown(text: object) -> str:
-    """Text from outside, safe on a terminal: control characters escaped, one line."""
-    value = str(text)
-    if value.isprintable():
-        return value
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in value)
+# Text from outside, safe on a terminal: control characters escaped, one line.
+shown = escape
 
 
 # --- which profile -------------------------------------------------------------------------

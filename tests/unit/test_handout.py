@@ -220,3 +220,9 @@ def test_account_rules_beat_profile_rules_and_command_rules_do_not_apply() -> No
     assert handout.exec_rule(config(text), IDENTITY, "admin")[0] == "confirm"
     assert handout.exec_rule(config(text), {"account": "999999999999"}, "admin")[0] == "deny"
     assert handout.exec_rule(config(text), {"account": "999999999999"}, "dev")[0] == "never"
+
+
+def test_say_escapes_outside_text_on_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    handout.say("credentials server: bad\x1b[2J\nfake line")
+    assert capsys.readouterr().err == "awsguard: credentials server: bad\\x1b[2J\\nfake line\n"
+    assert handout.shown(handout.shown("a\x07b")) == "a\\x07b"
