@@ -19,7 +19,7 @@ import os
 
 from . import cliargs, safefs
 
-# Used only when the tables in data/args-<major>/ are missing (a broken install).
+# For _naive: when the tables in data/args-<major>/ are missing or the parser failed.
 VALUE_OPTIONS = frozenset(
     {
         "--profile",
@@ -283,31 +283,6 @@ def _naive(argv: tuple[str, ...]) -> Invocation:
         globals=globals_,
         flags=frozenset(flags),
     )
-
-
-def _read_small(path: str, limit: int = 8 << 20) -> bytes | None:
-    """A regular file's bytes (never blocking on a FIFO or device), or None."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if (st.st_mode & 0o170000) != 0o100000 or st.st_size > limit:
-            return None
-        chunks = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def _plain_ini(text: str) -> dict[str, dict[str, str]] | None:
@@ -741,8 +716,9 @@ class _Parse:
             from .cliparams import _expanduser, _expandvars
 
             path = _expanduser(_expandvars(path, env), env)
-        data = _read_small(path)
-        if data is None:
+        try:
+            data = safefs.read_outside(path, 8 << 20, warn=False)
+        except OSError:
             return None
         low = data.lower()
         if b"plugins" not in low and b"data_path" not in low:
