@@ -21,6 +21,7 @@ import os
 from datetime import datetime, timedelta, timezone
 
 from .errors import EXIT_REFUSED
+from .timefmt import format_time, parse_time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def login_needed(res: Resolution, environ: Mapping[str, str]) -> SsoLogin | None
     if not any(conflict.code == SSO_TOKEN_EXPIRED for conflict in res.conflicts):
         return None
     expiry = token_expiry(res, environ)
-    state = f"expired at {_format(expiry)}" if expiry is not None else "missing"
+    state = f"expired at {format_time(expiry)}" if expiry is not None else "missing"
     if res.sso_session:
         argv = ["sso", "login", "--sso-session", res.sso_session]
         what = f"sso-session {res.sso_session}"
@@ -83,7 +84,6 @@ def token_expiry(res: Resolution, environ: Mapping[str, str]) -> datetime | None
     if not (res.sso_start_url or res.sso_session):
         return None
     from .resolve import _read_json, sso_token_path
-    from .timefmt import parse_time
 
     home = environ.get("HOME") or os.path.expanduser("~")
     path = sso_token_path(home, res.sso_start_url, res.sso_session)
@@ -113,12 +113,6 @@ def describe_time_left(left: timedelta | None) -> str:
     span = abs(seconds)
     text = f"{span // 3600}h{span % 3600 // 60:02d}m" if span >= 3600 else f"{span // 60}m"
     return f"{text} left" if seconds > 0 else f"expired {text} ago"
-
-
-def _format(moment: datetime) -> str:
-    from .timefmt import format_time
-
-    return format_time(moment)
 
 
 # ---------------------------------------------------------------------------
