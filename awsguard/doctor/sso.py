@@ -24,6 +24,8 @@ class SsoToken:
 def gather_sso_tokens(home: str) -> list[SsoToken]:
     import json
 
+    from ..safefs import read_outside
+
     folder = Path(home) / ".aws" / "sso" / "cache"
     found = []
     try:
@@ -32,7 +34,8 @@ def gather_sso_tokens(home: str) -> list[SsoToken]:
         return []
     for path in entries:
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            # Not path.read_text: a FIFO or device named *.json must not hang doctor.
+            data = json.loads(read_outside(path, 1024 * 1024, warn=False))
         except (OSError, ValueError):
             continue
         # Client registrations live here too; only access tokens matter.

@@ -359,6 +359,13 @@ def test_expired_sso_token_fails_with_the_login_command(tmp_path: Path) -> None:
     assert "secret-token" not in json.dumps(check.as_dict())
 
 
+def test_a_fifo_in_the_sso_cache_is_skipped_not_waited_on(tmp_path: Path) -> None:
+    cache = tmp_path / ".aws" / "sso" / "cache"
+    path = write_token(cache, "abc", "2026-03-01T10:00:00Z")
+    os.mkfifo(cache / "stuck.json")  # opening it for reading would block forever
+    assert [t.path for t in doctor.gather_sso_tokens(str(tmp_path))] == [path]
+
+
 def test_missing_sso_token_means_not_logged_in(tmp_path: Path) -> None:
     check = doctor.check_sso([], sso_res(sso_session=None), tmp_path / "x.json", NOW)
     assert check.status == FAIL
