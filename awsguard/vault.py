@@ -408,7 +408,9 @@ def _holding(lock_path: Path, timeout: float, on_wait: Any) -> Iterator[None]:
     import time
 
     paths.ensure_private_dir(lock_path.parent)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    # Never through a symlink planted in the lock's place (the folder is ours and 0700).
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(lock_path, flags, 0o600)
     try:
         deadline = time.monotonic() + timeout
         told = False
